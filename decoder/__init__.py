@@ -1,0 +1,1 @@
+"""Décoder le code: the hub side (spawner, settings, CLI)."""

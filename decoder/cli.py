@@ -1,0 +1,102 @@
+"""`decoder`: the operators' command (up, down, status, logs, build)."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+from . import hubprocess, images
+from .engine import engine_answers, ensure_engine
+from .settings import PlatformSettings
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def cmd_build(settings: PlatformSettings, args) -> int:
+    ensure_engine(settings.path("logs", "dockerd.log"), log=say)
+    images.build_all(log=say)
+    return 0
+
+
+def cmd_up(settings: PlatformSettings, args) -> int:
+    settings.path("logs").mkdir(parents=True, exist_ok=True)
+    ensure_engine(settings.path("logs", "dockerd.log"), log=say)
+    if not args.no_build:
+        images.build_all(log=say)
+    accounts = hubprocess.prepare(settings)
+    say("Starting the hub…")
+    pid = hubprocess.start_hub(settings)
+    say("")
+    say(f"Décoder le code is up (hub pid {pid}): open {settings.public_url}")
+    say("Demo accounts (kept in " + str(settings.path("secrets", "demo-accounts.json")) + "):")
+    for name, account in accounts.items():
+        say(f"  {account['role']:<10} {name:<12} {account['password']}")
+    say("Stop with: make down   Logs: decoder logs")
+    return 0
+
+
+def cmd_down(settings: PlatformSettings, args) -> int:
+    stopped = hubprocess.stop_hub(settings)
+    say("Hub stopped." if stopped else "The hub was not running.")
+    if engine_answers():
+        count = hubprocess.stop_learners(settings)
+        say(f"Stopped {count} learner server(s); their home volumes are kept.")
+    return 0
+
+
+def cmd_status(settings: PlatformSettings, args) -> int:
+    pid = hubprocess.hub_pid(settings)
+    healthy = hubprocess.hub_healthy(settings)
+    say(f"hub:     {'running, pid ' + str(pid) if pid else 'stopped'}"
+        f"{' (answering at ' + settings.public_url + ')' if healthy else ''}")
+    if not engine_answers():
+        say("engine:  not answering")
+        return 1 if pid else 3
+    say("engine:  answering")
+    for container in hubprocess.learner_containers(settings):
+        say(f"  {container.name:<40} {container.status}")
+    return 0 if healthy else 3
+
+
+def cmd_logs(settings: PlatformSettings, args) -> int:
+    log_file = settings.path("logs", "jupyterhub.log")
+    if not log_file.exists():
+        say(f"No log yet at {log_file}")
+        return 1
+    command = ["tail", "-n", str(args.lines)] + (["-f"] if args.follow else []) + [str(log_file)]
+    return subprocess.call(command)
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="decoder", description=__doc__)
+    sub = main.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="build what is missing and start the platform")
+    up.add_argument("--no-build", action="store_true", help="do not (re)build the images")
+    sub.add_parser("down", help="stop the hub and learner servers; all data is kept")
+    sub.add_parser("status", help="is the hub up, which learner servers run")
+    logs = sub.add_parser("logs", help="the hub's log")
+    logs.add_argument("-f", "--follow", action="store_true")
+    logs.add_argument("-n", "--lines", type=int, default=100)
+    sub.add_parser("build", help="build the images (cached)")
+    return main
+
+
+COMMANDS = {"up": cmd_up, "down": cmd_down, "status": cmd_status, "logs": cmd_logs,
+            "build": cmd_build}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = PlatformSettings()
+    try:
+        return COMMANDS[args.command](settings, args)
+    except (RuntimeError, PermissionError, ValueError) as error:
+        print(f"decoder {args.command}: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

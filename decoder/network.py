@@ -1,0 +1,147 @@
+"""The learner network: reach the hub, nothing else.
+
+Four defences, each tested in tests/test_sandbox_security.py:
+- the Docker network is ``internal`` (nothing forwarded out) unless egress is allowed;
+- the container's default route is deleted from the host right after it starts: Docker 20.10
+  still gives containers on an internal network a default route through the bridge;
+- inter-container traffic is off on its bridge (``enable_icc=false``): learners cannot reach
+  each other;
+- host firewall rules on the bridge: from a learner container, only the hub's port (and the
+  ports of services behind the hub) on the gateway address are open; every other port of the
+  host is refused.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Sequence
+
+import docker
+import docker.errors
+
+from .settings import PlatformSettings
+
+
+
+class NetworkError(RuntimeError):
+    """The learner network cannot be made safe; the message names the setting to change."""
+
+
+def network_options(settings: PlatformSettings) -> dict:
+    """Arguments for ``docker network create`` (pure)."""
+    return {
+        "name": settings.learner_network,
+        "driver": "bridge",
+        "internal": not settings.allow_egress,
+        "ipam": docker.types.IPAMConfig(
+            pool_configs=[
+                docker.types.IPAMPool(subnet=settings.learner_subnet, gateway=settings.gateway_ip)
+            ]
+        ),
+        "options": {
+            "com.docker.network.bridge.name": settings.learner_bridge,
+            "com.docker.network.bridge.enable_icc": "false",
+            "com.docker.network.bridge.enable_ip_masquerade": str(settings.allow_egress).lower(),
+        },
+        "labels": {"decoder.role": "learner-network"},
+    }
+
+
+def firewall_rules(gateway: str, open_ports: Sequence[int]) -> list[list[str]]:
+    """iptables rules for the chain, in order (pure): replies, the open ports, then refuse."""
+    rules = [["-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT"]]
+    for port in sorted(set(open_ports)):
+        rules.append(["-p", "tcp", "-d", gateway, "--dport", str(port), "-j", "ACCEPT"])
+    rules.append(["-j", "REJECT", "--reject-with", "icmp-port-unreachable"])
+    return rules
+
+
+def check_existing(network: dict, settings: PlatformSettings) -> None:
+    """Refuse to use a network whose shape no longer matches the settings (pure)."""
+    subnets = [c.get("Subnet") for c in (network.get("IPAM", {}).get("Config") or [])]
+    options = network.get("Options") or {}
+    problems = []
+    if settings.learner_subnet not in subnets:
+        problems.append(f"subnet is {subnets}, learner_subnet says {settings.learner_subnet}")
+    if network.get("Internal") != (not settings.allow_egress):
+        problems.append(f"internal={network.get('Internal')}, allow_egress={settings.allow_egress}")
+    if options.get("com.docker.network.bridge.enable_icc") != "false":
+        problems.append("traffic between containers is allowed on it")
+    if options.get("com.docker.network.bridge.name") != settings.learner_bridge:
+        problems.append(f"its bridge is not {settings.learner_bridge}")
+    if problems:
+        raise NetworkError(
+            f"Docker network {settings.learner_network!r} does not match the settings: "
+            + "; ".join(problems)
+            + ". Stop learner servers and run `docker network rm "
+            + settings.learner_network
+            + "`, or change learner_network."
+        )
+
+
+def ensure_network(client: docker.APIClient, settings: PlatformSettings) -> None:
+    try:
+        network = client.inspect_network(settings.learner_network)
+    except docker.errors.NotFound:
+        client.create_network(**network_options(settings))
+        return
+    check_existing(network, settings)
+
+
+def _iptables(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(["iptables", "-w", *args], capture_output=True, text=True, check=check)
+    except FileNotFoundError as error:
+        raise NetworkError("iptables is missing: install Debian's iptables package") from error
+    except subprocess.CalledProcessError as error:
+        raise NetworkError(
+            f"iptables {' '.join(args)} failed: {error.stderr.strip()} "
+            "(the hub must run as root to protect the host from learner containers)"
+        ) from error
+
+
+def chain_name(bridge: str) -> str:
+    """One iptables chain per learner bridge (iptables names are at most 28 characters)."""
+    return ("DCD-" + bridge)[:28]
+
+
+def ensure_firewall(settings: PlatformSettings, open_ports: Sequence[int]) -> None:
+    """(Re)write our chain and hook it first in INPUT for the learner bridge. Idempotent."""
+    chain = chain_name(settings.learner_bridge)
+    if _iptables("-n", "-L", chain, check=False).returncode != 0:
+        _iptables("-N", chain)
+    _iptables("-F", chain)
+    for rule in firewall_rules(settings.gateway_ip, open_ports):
+        _iptables("-A", chain, *rule)
+    hook = ["INPUT", "-i", settings.learner_bridge, "-j", chain]
+    if _iptables("-C", *hook, check=False).returncode != 0:
+        _iptables("-I", *hook)
+
+
+def open_ports(settings: PlatformSettings) -> list[int]:
+    """Host ports learner containers may reach: the hub (services will add theirs here)."""
+    return [settings.hub_port]
+
+
+def ensure_learner_network(client: docker.APIClient, settings: PlatformSettings) -> None:
+    ensure_network(client, settings)
+    ensure_firewall(settings, open_ports(settings))
+
+
+def remove_default_route(container_pid: int) -> None:
+    """Delete the default route inside a running container's network namespace (from the host;
+    the container itself has no capability to change its routes)."""
+    if not container_pid:
+        raise NetworkError("the learner container is not running; cannot remove its route out")
+    result = subprocess.run(
+        ["nsenter", f"--net=/proc/{container_pid}/ns/net", "ip", "route", "show", "default"],
+        capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        raise NetworkError(f"cannot read the container's routes: {result.stderr.strip()} "
+                           "(the hub must run as root, with util-linux and iproute2)")
+    if result.stdout.strip():
+        subprocess.run(
+            ["nsenter", f"--net=/proc/{container_pid}/ns/net", "ip", "route", "del", "default"],
+            capture_output=True, text=True, check=True,
+        )

@@ -1,0 +1,196 @@
+"""Platform-wide settings: one configurable class, read by jupyterhub_config.py and the CLI.
+
+Every setting can come, in this order of precedence, from:
+1. a traitlets config object (``c.PlatformSettings.idle_timeout = 7200`` in an operator's file),
+2. an environment variable ``DECODER_<NAME>`` (``DECODER_IDLE_TIMEOUT=7200``),
+3. the default written here.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import shutil
+from pathlib import Path
+
+from traitlets import Bool, Integer, List, Unicode, default
+from traitlets.config import Configurable
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "DECODER_"
+
+
+class PlatformSettings(Configurable):
+    """Where the platform keeps its data, which addresses it uses, and its defaults for learners."""
+
+    data_dir = Unicode(
+        help="Folder holding everything the platform must keep: hub database, secrets, logs, "
+        "demo accounts. Example: '/var/lib/decoder'. Default: ./data beside the project.",
+    ).tag(config=True)
+
+    public_ip = Unicode(
+        "127.0.0.1",
+        help="Address the public proxy listens on. Use '0.0.0.0' behind a TLS reverse proxy "
+        "to serve a class over the network. Example: '0.0.0.0'.",
+    ).tag(config=True)
+
+    public_port = Integer(8000, help="Port of the public proxy. Example: 8000.").tag(config=True)
+
+    hub_port = Integer(
+        8081,
+        help="Port the hub listens on, on the learner network's gateway address only. "
+        "Learner containers may reach this port and nothing else on the host. Example: 8081.",
+    ).tag(config=True)
+
+    proxy_api_port = Integer(
+        8001, help="Port of the proxy's REST API, on 127.0.0.1 only. Example: 8001."
+    ).tag(config=True)
+
+    learner_network = Unicode(
+        "decoder-learners",
+        help="Name of the Docker network learner containers join. It is created with no route "
+        "out and no traffic between containers. Example: 'decoder-learners'.",
+    ).tag(config=True)
+
+    learner_subnet = Unicode(
+        "172.29.0.0/24",
+        help="IPv4 subnet of the learner network; its first address is the host's side, where "
+        "the hub listens. Pick one no other network on the machine uses. Example: '172.29.0.0/24'.",
+    ).tag(config=True)
+
+    learner_bridge = Unicode(
+        "decoder-br0",
+        help="Name of the Linux bridge behind the learner network, used by the host firewall "
+        "rules (at most 15 characters). Example: 'decoder-br0'.",
+    ).tag(config=True)
+
+    allow_egress = Bool(
+        False,
+        help="Give learner containers a route to the outside world. Off by default: learner "
+        "code is hostile. Turning it on also lets learners download anything. Example: True.",
+    ).tag(config=True)
+
+    lab_image = Unicode(
+        "decoder/lab:latest",
+        help="Image learner servers start from (built by `decoder build`). Example: "
+        "'decoder/lab:latest'.",
+    ).tag(config=True)
+
+    allowed_images = List(
+        Unicode(),
+        help="Images a learner server may be started from; anything else is refused. "
+        "Default: just lab_image. Example: ['decoder/lab:latest'].",
+    ).tag(config=True)
+
+    idle_timeout = Integer(
+        3600,
+        help="Seconds of inactivity after which a learner's server is stopped (its home volume "
+        "is kept). Example: 3600.",
+    ).tag(config=True)
+
+    open_signup = Bool(
+        True,
+        help="Let anyone create a learner account. When False, an instructor or admin must "
+        "approve each new account at /hub/authorize. Example: False.",
+    ).tag(config=True)
+
+    db_url = Unicode(
+        help="Hub database URL. Default: SQLite in data_dir. Example: "
+        "'postgresql://decoder:secret@127.0.0.1/decoder'.",
+    ).tag(config=True)
+
+    ui_language = Unicode(
+        "fr",
+        help="Language of the hub's pages: 'fr' (our French templates) or 'en' (JupyterHub's "
+        "own). JupyterLab's language can also be changed by each learner. Example: 'en'.",
+    ).tag(config=True)
+
+    instance = Unicode(
+        "decoder",
+        help="Prefix of this platform's containers, volumes and firewall chain, so that two "
+        "platforms (a demo and a test run) can share one engine. Example: 'decoder'.",
+    ).tag(config=True)
+
+    proxy_command = List(
+        Unicode(),
+        help="Command starting configurable-http-proxy. Default: the one `make up` installs "
+        "under .venv/chp, else the one on PATH. Example: ['/usr/local/bin/configurable-http-proxy'].",
+    ).tag(config=True)
+
+    instructors = List(
+        Unicode(),
+        help="Usernames placed in the 'instructors' group at every start (the demo instructor "
+        "is added automatically). Example: ['marie', 'karim'].",
+    ).tag(config=True)
+
+    @default("data_dir")
+    def _default_data_dir(self) -> str:
+        return str(PROJECT_ROOT / "data")
+
+    @default("proxy_command")
+    def _default_proxy_command(self) -> list[str]:
+        local = PROJECT_ROOT / ".venv" / "chp" / "node_modules" / ".bin" / "configurable-http-proxy"
+        if local.exists():
+            return [str(local)]
+        return [shutil.which("configurable-http-proxy") or "configurable-http-proxy"]
+
+    @default("allowed_images")
+    def _default_allowed_images(self) -> list[str]:
+        return [self.lab_image]
+
+    @default("db_url")
+    def _default_db_url(self) -> str:
+        return f"sqlite:///{Path(self.data_dir) / 'jupyterhub.sqlite'}"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._apply_environment()
+
+    def _apply_environment(self) -> None:
+        """Environment variables win over defaults, never over explicit config."""
+        configured = set(self.config.get(type(self).__name__, {}))
+        for name, trait in self.traits(config=True).items():
+            value = os.environ.get(ENV_PREFIX + name.upper())
+            if value is None or name in configured:
+                continue
+            self.set_trait(name, parse_env_value(trait, value))
+
+    # ---- derived values (pure) ----
+
+    @property
+    def gateway_ip(self) -> str:
+        """The host's address on the learner network: where the hub and services listen."""
+        return gateway_of(self.learner_subnet)
+
+    @property
+    def public_url(self) -> str:
+        host = "127.0.0.1" if self.public_ip in ("", "0.0.0.0") else self.public_ip
+        return f"http://{host}:{self.public_port}"
+
+    def path(self, *parts: str) -> Path:
+        return Path(self.data_dir).joinpath(*parts)
+
+
+def gateway_of(subnet: str) -> str:
+    """First usable address of an IPv4 subnet: ``gateway_of('172.29.0.0/24') == '172.29.0.1'``."""
+    network = ipaddress.ip_network(subnet, strict=True)
+    if network.version != 4 or network.num_addresses < 8:
+        raise ValueError(
+            f"learner_subnet {subnet!r} must be an IPv4 subnet of at least 8 addresses "
+            "(set c.PlatformSettings.learner_subnet or DECODER_LEARNER_SUBNET)"
+        )
+    return str(network.network_address + 1)
+
+
+def parse_env_value(trait, value: str):
+    """Turn an environment string into the trait's type (booleans, integers, comma lists)."""
+    if isinstance(trait, Bool):
+        lowered = value.strip().lower()
+        if lowered not in ("1", "0", "true", "false", "yes", "no"):
+            raise ValueError(f"{value!r} is not a boolean (use 1/0, true/false, yes/no)")
+        return lowered in ("1", "true", "yes")
+    if isinstance(trait, Integer):
+        return int(value)
+    if isinstance(trait, List):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value

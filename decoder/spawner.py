@@ -1,0 +1,135 @@
+"""The learner sandbox: a DockerSpawner that starts hardened containers.
+
+What it overrides, and why:
+- ``start()``: refuses any image not on the allow-list (even one set in config), makes sure the
+  learner network and its firewall exist, starts as DockerSpawner does, then (unless egress is
+  allowed) deletes the container's default route.
+- ``create_object()``: adds the hardening to the container's host config (limits, dropped
+  capabilities, no-new-privileges, read-only root, tmpfs, init) before DockerSpawner creates it.
+
+The home folder is a named volume per learner (``home_volume``); DockerSpawner never deletes
+named volumes, so a container can be removed (``remove=True``) or culled and the work stays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from dockerspawner import DockerSpawner
+from tornado import web
+from traitlets import Bool, Integer, Unicode, default
+
+from .network import ensure_learner_network, remove_default_route
+from .settings import PlatformSettings
+
+HOME = "/home/jovyan"
+
+def hardened_host_config(
+    *, mem_limit: str | int, pids_limit: int, tmp_size: str, read_only: bool
+) -> dict:
+    """Docker host-config additions for a learner container (pure)."""
+    return {
+        "memswap_limit": mem_limit,  # equal to mem_limit: no swap beyond the memory limit
+        "pids_limit": pids_limit,
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges:true"],
+        "read_only": read_only,
+        "tmpfs": {"/tmp": f"rw,nosuid,nodev,size={tmp_size}"},
+        "init": True,
+        "ipc_mode": "private",
+    }
+
+
+class DecoderSpawner(DockerSpawner):
+    pids_limit = Integer(
+        256,
+        help="Most processes and threads a learner container may run; stops fork bombs. "
+        "Example: 256.",
+    ).tag(config=True)
+
+    tmp_size = Unicode(
+        "256m", help="Size of the tmpfs mounted on /tmp (memory-backed). Example: '256m'."
+    ).tag(config=True)
+
+    read_only_root = Bool(
+        True,
+        help="Mount the image's filesystem read-only; only the home volume and /tmp are "
+        "writable. Example: True.",
+    ).tag(config=True)
+
+    home_volume = Unicode(
+        "decoder-home-{username}",
+        help="Name template of the named volume holding a learner's home; {username} is the "
+        "escaped user name. Never deleted by the platform. Example: 'decoder-home-{username}'.",
+    ).tag(config=True)
+
+    ensure_network = Bool(
+        True,
+        help="Create the learner network and host firewall before starting a container. "
+        "Turn off only when an operator manages them. Example: True.",
+    ).tag(config=True)
+
+    # ---- defaults that differ from DockerSpawner ----
+
+    @default("mem_limit")
+    def _default_mem_limit(self):
+        return "1G"
+
+    @default("cpu_limit")
+    def _default_cpu_limit(self):
+        return 1.0
+
+    @default("volumes")
+    def _default_volumes(self):
+        return {self.home_volume: HOME}
+
+    @default("notebook_dir")
+    def _default_notebook_dir(self):
+        return HOME
+
+    @default("env_keep")
+    def _default_env_keep(self):
+        return []  # nothing from the hub's environment: it holds the hub's secrets
+
+    @default("name_template")
+    def _default_name_template(self):
+        return "decoder-lab-{username}"
+
+    # ---- overrides ----
+
+    async def start(self):
+        if self.image not in self._allowed_image_names():
+            raise web.HTTPError(
+                403,
+                f"L'image {self.image!r} n'est pas autorisée. "
+                "(Operator: add it to c.PlatformSettings.allowed_images.)",
+            )
+        if self.ensure_network:
+            settings = PlatformSettings(config=self.config)
+            await self.asynchronize(ensure_learner_network, self.client, settings)
+        ip_port = await super().start()
+        if not PlatformSettings(config=self.config).allow_egress:
+            state = (await self.docker("inspect_container", self.container_id))["State"]
+            await self.asynchronize(remove_default_route, state["Pid"])
+        return ip_port
+
+    async def asynchronize(self, function, *args):
+        """Run a blocking call in DockerSpawner's single Docker thread."""
+        return await asyncio.wrap_future(self.executor.submit(function, *args))
+
+    def _allowed_image_names(self) -> set[str]:
+        allowed = self._get_allowed_images()
+        if not allowed or allowed == "*":
+            return {self.image} if allowed == "*" else set()
+        return set(allowed.values())
+
+    async def create_object(self):
+        hardening = hardened_host_config(
+            mem_limit=self.mem_limit,
+            pids_limit=self.pids_limit,
+            tmp_size=self.tmp_size,
+            read_only=self.read_only_root,
+        )
+        configured = self._eval_if_callable(self.extra_host_config) or {}
+        self.extra_host_config = {**hardening, **configured}
+        return await super().create_object()

@@ -1,0 +1,12 @@
+# System-wide config of a learner's server (user config is ignored: JUPYTERHUB_DISABLE_USER_CONFIG).
+c = get_config()  # noqa: F821
+
+# Learner-side nbgrader only: no formgrader, no course list (instructor tools).
+# Language server support is not used by beginners and costs memory at start.
+c.ServerApp.jpserver_extensions = {
+    "nbgrader.server_extensions.formgrader": False,
+    "nbgrader.server_extensions.course_list": False,
+    "jupyter_lsp": False,
+}
+c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
+c.LabApp.news_url = None
