@@ -8,7 +8,7 @@ import os
 import sys
 
 from decoder.keys import DEMO_INSTRUCTOR, ensure_demo_accounts, ensure_token
-from decoder.roles import instructor_role, operator_role, culler_role
+from decoder.roles import culler_role, instructor_role, operator_role
 from decoder.settings import PROJECT_ROOT, PlatformSettings
 
 c = get_config()  # noqa: F821

@@ -1,4 +1,4 @@
-"""Make sure a Docker engine answers; start Debian's dockerd when none runs (there is no systemd)."""
+"""Make sure a Docker engine answers; start dockerd when none runs (there is no systemd here)."""
 
 from __future__ import annotations
 

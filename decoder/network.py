@@ -22,7 +22,6 @@ import docker.errors
 from .settings import PlatformSettings
 
 
-
 class NetworkError(RuntimeError):
     """The learner network cannot be made safe; the message names the setting to change."""
 
@@ -90,7 +89,9 @@ def ensure_network(client: docker.APIClient, settings: PlatformSettings) -> None
 
 def _iptables(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     try:
-        return subprocess.run(["iptables", "-w", *args], capture_output=True, text=True, check=check)
+        return subprocess.run(
+            ["iptables", "-w", *args], capture_output=True, text=True, check=check
+        )
     except FileNotFoundError as error:
         raise NetworkError("iptables is missing: install Debian's iptables package") from error
     except subprocess.CalledProcessError as error:

@@ -114,7 +114,8 @@ class PlatformSettings(Configurable):
     proxy_command = List(
         Unicode(),
         help="Command starting configurable-http-proxy. Default: the one `make up` installs "
-        "under .venv/chp, else the one on PATH. Example: ['/usr/local/bin/configurable-http-proxy'].",
+        "under .venv/chp, else the one on PATH. "
+        "Example: ['/usr/local/bin/configurable-http-proxy'].",
     ).tag(config=True)
 
     instructors = List(
@@ -173,7 +174,10 @@ class PlatformSettings(Configurable):
 
 def gateway_of(subnet: str) -> str:
     """First usable address of an IPv4 subnet: ``gateway_of('172.29.0.0/24') == '172.29.0.1'``."""
-    network = ipaddress.ip_network(subnet, strict=True)
+    try:
+        network = ipaddress.ip_network(subnet, strict=True)
+    except ValueError as error:
+        raise ValueError(f"learner_subnet {subnet!r} is not a subnet: {error}") from error
     if network.version != 4 or network.num_addresses < 8:
         raise ValueError(
             f"learner_subnet {subnet!r} must be an IPv4 subnet of at least 8 addresses "

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import docker
 import pytest
 import requests
 
 from decoder.hubprocess import hub_pid
+from tests.hubclient import Learner
 
 pytestmark = pytest.mark.docker
 
@@ -123,3 +126,14 @@ def test_volume_is_kept_when_the_server_is_stopped(platform):
 def utf8(response: requests.Response) -> str:
     response.encoding = "utf-8"
     return response.text
+
+
+def test_demo_accounts_log_in_and_instructor_sees_the_class(platform):
+    accounts = json.loads(platform.settings.path("secrets", "demo-accounts.json").read_text())
+    instructor = Learner(platform.url, "formatrice", accounts["formatrice"]["password"])
+    instructor.login()
+    names = {user["name"] for user in instructor.api("GET", "/users").json()}
+    assert {"alice", "bruno", "chloe"} <= names
+    alice = Learner(platform.url, "alice", accounts["alice"]["password"])
+    alice.login()
+    assert alice.api("GET", "/users").status_code == 403

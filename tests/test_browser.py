@@ -1,0 +1,66 @@
+"""A new learner, in a real browser (Playwright driving Debian's Chromium)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+pytestmark = [pytest.mark.docker, pytest.mark.browser]
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture
+def page():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 860})
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        yield page
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "browser-last.png"))
+        browser.close()
+
+
+def test_new_learner_signs_up_and_moves_a_widget_slider(platform, page):
+    name, password = f"lea{secrets.token_hex(3)}", "un-mot-de-passe-solide"
+
+    page.goto(f"{platform.url}/hub/signup")
+    page.fill("#username_input", name)
+    page.fill("#password_input", password)
+    page.fill("#password_confirmation_input", password)
+    page.click("#signup_submit")
+    expect(page.locator("#signup-result")).to_contain_text("Votre compte est prêt")
+
+    page.goto(f"{platform.url}/hub/login")
+    page.fill("#username_input", name)
+    page.fill("#password_input", password)
+    page.click("#login_submit")
+
+    # the server starts and JupyterLab opens, in French, on the week-1 lessons
+    page.wait_for_url(re.compile(rf"/user/{name}/lab"), timeout=180_000)
+    expect(page.get_by_role("menuitem", name="Fichier")).to_be_visible(timeout=120_000)
+    lesson = page.get_by_text("01-qu-est-ce-que-le-code.ipynb")
+    lesson.dblclick()
+    title = page.locator(".jp-RenderedMarkdown h1").first
+    expect(title).to_contain_text("Qu'est-ce que le code ?")
+
+    page.get_by_role("menuitem", name="Exécution").click()
+    page.get_by_text("Exécuter toutes les cellules", exact=True).click()
+    output = page.locator(".jp-OutputArea-output").filter(has_text="étoile(s)").first
+    expect(output).to_contain_text("3 étoile(s)", timeout=120_000)
+
+    handle = page.locator(".widget-slider .noUi-handle").first
+    handle.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    expect(output).to_contain_text("5 étoile(s)")
