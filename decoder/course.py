@@ -95,6 +95,11 @@ class Course:
         return tuple(w for w in self.weeks if w.opens <= now)
 
 
+def open_lessons(course: Course, now: dt.datetime) -> list[str]:
+    """Lesson folders a learner gets at ``now``: those of the weeks already open (pure)."""
+    return [week.lesson for week in course.open_weeks(now)]
+
+
 # ---- loading ----
 
 def load_course(path: Path = COURSE_FILE) -> Course:

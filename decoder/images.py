@@ -127,7 +127,8 @@ def build_wheelhouse(requirements: list[Path], wheelhouse: Path, log: Log) -> No
 
 def build_image(name: str, base: str, log: Log) -> str:
     folder = PROJECT_ROOT / "images" / name
-    key = recipe_hash(tree(folder, PROJECT_ROOT / "course" / "lessons"), base)
+    key = recipe_hash(tree(folder, PROJECT_ROOT / "course" / "lessons", PROJECT_ROOT / "graders"),
+                      base)
     tag = f"decoder/{name}:{key}"
     if image_exists(tag):
         log(f"image {tag}: up to date")

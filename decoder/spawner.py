@@ -4,6 +4,7 @@ What it overrides, and why:
 - ``start()``: refuses any image not on the allow-list (even one set in config), makes sure the
   learner network and its firewall exist, starts as DockerSpawner does, then (unless egress is
   allowed) deletes the container's default route.
+- ``get_env()``: adds DECODER_LESSONS, the lesson folders of the weeks open now (course.toml).
 - ``create_object()``: adds the hardening to the container's host config (limits, dropped
   capabilities, no-new-privileges, read-only root, tmpfs, init) before DockerSpawner creates it.
 
@@ -14,11 +15,14 @@ named volumes, so a container can be removed (``remove=True``) or culled and the
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
 
 from dockerspawner import DockerSpawner
 from tornado import web
 from traitlets import Bool, Integer, Unicode, default
 
+from .course import COURSE_FILE, load_course, open_lessons
 from .network import ensure_learner_network, remove_default_route
 from .settings import PlatformSettings
 
@@ -71,6 +75,16 @@ class DecoderSpawner(DockerSpawner):
 
     # ---- defaults that differ from DockerSpawner ----
 
+    course_file = Unicode(
+        help="course.toml whose week dates decide which lesson folders a learner's server gets "
+        "(DECODER_LESSONS). Default: the project's course/course.toml. Example: "
+        "'/srv/course/course.toml'.",
+    ).tag(config=True)
+
+    @default("course_file")
+    def _default_course_file(self):
+        return str(COURSE_FILE)
+
     @default("mem_limit")
     def _default_mem_limit(self):
         return "1G"
@@ -122,6 +136,12 @@ class DecoderSpawner(DockerSpawner):
         if not allowed or allowed == "*":
             return {self.image} if allowed == "*" else set()
         return set(allowed.values())
+
+    def get_env(self):
+        env = super().get_env()
+        env["DECODER_LESSONS"] = " ".join(open_lessons(load_course(Path(self.course_file)),
+                                                       datetime.now(UTC)))
+        return env
 
     async def create_object(self):
         hardening = hardened_host_config(

@@ -1,1 +1,1 @@
-"""Grading: checks shared by exercises (graders.checks); the sandboxed runner comes with the submissions service."""
+"""Grading: checks shared by the exercises' test cells (graders.checks)."""

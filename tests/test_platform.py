@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import docker
 import pytest
 import requests
 
+from decoder.course import load_course, open_lessons
 from decoder.hubprocess import hub_pid
 from tests.hubclient import Learner
 
@@ -137,3 +139,16 @@ def test_demo_accounts_log_in_and_instructor_sees_the_class(platform):
     alice = Learner(platform.url, "alice", accounts["alice"]["password"])
     alice.login()
     assert alice.api("GET", "/users").status_code == 403
+
+
+def test_learner_server_has_the_open_weeks_lessons_and_the_course_checks(platform, learner_a):
+    learner_a.open_lab()
+    listing = learner_a.server_api("GET", "/contents/cours").json()
+    weeks = sorted(item["name"] for item in listing["content"])
+    assert "semaine-1" in weeks
+    expected = open_lessons(load_course(), datetime.now(UTC))
+    assert weeks == sorted(expected)
+    result = learner_a.run_code(
+        "from graders.checks import verifier\n"
+        "try:\n    verifier(None, 3, quoi='f()')\nexcept AssertionError as e:\n    print(e)")
+    assert "print au lieu de return" in result

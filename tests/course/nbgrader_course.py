@@ -1,0 +1,107 @@
+"""A throwaway nbgrader course directory for one assignment: generate, submit, autograde.
+
+Runs the real nbgrader command line in subprocesses (its own environment, no global state
+swapped here). Course content is ours and trusted, so it is graded on this machine; learners'
+submissions are graded in the sandbox by the grading service instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+
+from decoder.settings import PROJECT_ROOT
+
+SOURCE = PROJECT_ROOT / "course" / "source"
+
+
+def nbgrader_env() -> dict[str, str]:
+    bin_dir = str(Path(sys.executable).parent)
+    return {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
+            "PYTHONPATH": str(PROJECT_ROOT)}
+
+
+@dataclass
+class Mistake:
+    description: str
+    cell: str
+    code: str
+    message: str
+
+
+def mistakes_of(assignment: str) -> list[Mistake]:
+    path = SOURCE / assignment / "erreurs.toml"
+    if not path.exists():
+        return []
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return [Mistake(m["description"], m["cellule"], m["code"], m["message"])
+            for m in data.get("erreur", [])]
+
+
+def with_cell_replaced(notebook: nbformat.NotebookNode, grade_id: str, source: str):
+    copy = nbformat.from_dict(notebook)
+    cells = [c for c in copy.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
+    if len(cells) != 1:
+        raise ValueError(f"no single cell {grade_id!r} in the notebook")
+    cells[0].source = source
+    return copy
+
+
+class CourseDir:
+    def __init__(self, root: Path, assignment: str):
+        self.root, self.assignment = root, assignment
+        shutil.copytree(SOURCE / assignment, root / "source" / assignment)
+        shutil.copy(PROJECT_ROOT / "course" / "nbgrader_config.py", root / "nbgrader_config.py")
+
+    def nbgrader(self, *args: str) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [sys.executable, "-m", "nbgrader", *args], cwd=self.root, env=nbgrader_env(),
+            capture_output=True, text=True, timeout=600,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{result.stderr[-3000:]}")
+        return result
+
+    @property
+    def notebook_name(self) -> str:
+        return f"{self.assignment}.ipynb"
+
+    def generate(self) -> nbformat.NotebookNode:
+        self.nbgrader("generate_assignment", self.assignment, "--force")
+        return nbformat.read(self.root / "release" / self.assignment / self.notebook_name, 4)
+
+    def submit(self, student: str, notebook: nbformat.NotebookNode) -> None:
+        folder = self.root / "submitted" / student / self.assignment
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, folder / self.notebook_name)
+
+    def autograde(self) -> None:
+        self.nbgrader("autograde", self.assignment, "--create", "--force")
+
+    def score(self, student: str) -> tuple[float, float]:
+        with Gradebook(f"sqlite:///{self.root / 'gradebook.db'}") as gradebook:
+            submission = gradebook.find_submission(self.assignment, student)
+            return submission.score, submission.max_score
+
+    def graded(self, student: str) -> nbformat.NotebookNode:
+        path = self.root / "autograded" / student / self.assignment / self.notebook_name
+        return nbformat.read(path, 4)
+
+
+def error_texts(notebook: nbformat.NotebookNode) -> str:
+    """Everything the graded test cells said when they failed."""
+    texts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                texts.append(output.get("evalue", ""))
+                texts.extend(output.get("traceback", []))
+    return "\n".join(texts)

@@ -1,0 +1,113 @@
+"""The course's content: every notebook runs, every exercise grades as it should, and every
+likely mistake gets its message. Real nbgrader and real kernels; no hub, no Docker."""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from decoder.course import load_course
+from decoder.settings import PROJECT_ROOT
+from tests.course.nbgrader_course import (
+    CourseDir, error_texts, mistakes_of, nbgrader_env, with_cell_replaced,
+)
+
+pytestmark = pytest.mark.course
+
+COURSE = load_course()
+AUTOGRADED = [a.name for a in COURSE.assignments if not a.peer_reviewed]
+ALL_NOTEBOOKS = sorted((PROJECT_ROOT / "course").rglob("*.ipynb"))
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> dict[str, CourseDir]:
+    """Each autograded exercise generated, submitted (solution, blank, each mistake), graded."""
+
+    def grade(name: str) -> CourseDir:
+        course = CourseDir(tmp_path_factory.mktemp(name), name)
+        student_version = course.generate()
+        master = nbformat.read(PROJECT_ROOT / "course" / "source" / name / f"{name}.ipynb", 4)
+        course.submit("solution", master)
+        course.submit("blank", student_version)
+        for i, mistake in enumerate(mistakes_of(name)):
+            course.submit(f"erreur-{i}", with_cell_replaced(student_version, mistake.cell,
+                                                            mistake.code))
+        course.autograde()
+        return course
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(AUTOGRADED, pool.map(grade, AUTOGRADED), strict=True))
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs_top_to_bottom_in_a_fresh_kernel(path: Path):
+    notebook = nbformat.read(path, 4)
+    client = NotebookClient(notebook, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    client.execute(env=nbgrader_env())  # raises on any error not tagged raises-exception
+
+
+@pytest.mark.parametrize("name", AUTOGRADED)
+def test_solution_scores_full_marks_and_blank_scores_zero(graded, name):
+    score, max_score = graded[name].score("solution")
+    assert max_score == COURSE.assignment(name).points
+    assert score == max_score
+    assert graded[name].score("blank") == (0.0, max_score)
+
+
+@pytest.mark.parametrize("name", AUTOGRADED)
+def test_each_likely_mistake_shows_its_message(graded, name):
+    mistakes = mistakes_of(name)
+    assert len(mistakes) >= 2, "each exercise names at least two likely mistakes"
+    for i, mistake in enumerate(mistakes):
+        score, max_score = graded[name].score(f"erreur-{i}")
+        assert score < max_score, f"{mistake.description}: this mistake should lose points"
+        said = error_texts(graded[name].graded(f"erreur-{i}"))
+        assert mistake.message in said, f"{mistake.description}: message not shown; got {said!r}"
+
+
+@pytest.mark.parametrize("name", AUTOGRADED)
+def test_exercise_has_visible_and_hidden_tests(name):
+    master = nbformat.read(PROJECT_ROOT / "course" / "source" / name / f"{name}.ipynb", 4)
+    tests = [c for c in master.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert any("BEGIN HIDDEN TESTS" in c.source for c in tests)
+    assert any("verifier(" in c.source.split("### BEGIN HIDDEN TESTS")[0] for c in tests)
+    assert sum(c.metadata["nbgrader"]["points"] for c in tests) == COURSE.assignment(name).points
+
+
+def test_every_week_has_a_lesson_four_to_six_exercises_and_one_peer_review():
+    for week in COURSE.weeks:
+        assignments = COURSE.assignments_of(week.number)
+        assert 4 <= sum(not a.peer_reviewed for a in assignments) <= 6
+        assert sum(a.peer_reviewed for a in assignments) == 1
+        assert list((PROJECT_ROOT / "course" / "lessons" / week.lesson).glob("*.ipynb"))
+    for assignment in COURSE.assignments:
+        assert (PROJECT_ROOT / "course" / "source" / assignment.name /
+                f"{assignment.name}.ipynb").exists()
+
+
+def test_peer_points_match_the_manually_graded_cell():
+    for assignment in (a for a in COURSE.assignments if a.peer_reviewed):
+        master = nbformat.read(PROJECT_ROOT / "course" / "source" / assignment.name /
+                               f"{assignment.name}.ipynb", 4)
+        points = [c.metadata["nbgrader"].get("points", 0) for c in master.cells
+                  if c.metadata.get("nbgrader", {}).get("grade")]
+        assert sum(points) == assignment.points
+        assert 3 <= len(assignment.rubric) <= 4
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_notebooks_have_no_outputs_and_images_have_alt_text(path: Path):
+    notebook = nbformat.read(path, 4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+        if cell.cell_type == "markdown":
+            assert not re.search(r"!\[\s*\]\(", cell.source), "an image without alt text"
+            for tag in re.findall(r"<img\b[^>]*>", cell.source):
+                assert re.search(r'\balt="[^"]+"', tag), f"an image without alt text: {tag}"
