@@ -106,6 +106,18 @@ def load_course(path: Path = COURSE_FILE) -> Course:
     return parse_course(path.read_text(encoding="utf-8"), path.name)
 
 
+_cache: dict[Path, tuple[float, Course]] = {}
+
+
+def load_course_cached(path: Path) -> Course:
+    """load_course, re-reading the file only when it changed (the hub calls it at each spawn)."""
+    mtime = path.stat().st_mtime
+    cached = _cache.get(path)
+    if cached is None or cached[0] != mtime:
+        _cache[path] = (mtime, load_course(path))
+    return _cache[path][1]
+
+
 def parse_course(text: str, filename: str = "course.toml") -> Course:
     try:
         data = tomllib.loads(text)

@@ -22,8 +22,8 @@ from dockerspawner import DockerSpawner
 from tornado import web
 from traitlets import Bool, Integer, Unicode, default
 
-from .course import COURSE_FILE, load_course, open_lessons
-from .network import ensure_learner_network, remove_default_route
+from .course import COURSE_FILE, load_course_cached, open_lessons
+from .network import ensure_firewall, ensure_network, open_ports, remove_default_route
 from .settings import PlatformSettings
 
 HOME = "/home/jovyan"
@@ -45,6 +45,7 @@ def hardened_host_config(
 
 
 class DecoderSpawner(DockerSpawner):
+    _firewall_ready = False
     pids_limit = Integer(
         256,
         help="Most processes and threads a learner container may run; stops fork bombs. "
@@ -120,7 +121,10 @@ class DecoderSpawner(DockerSpawner):
             )
         if self.ensure_network:
             settings = PlatformSettings(config=self.config)
-            await self.asynchronize(ensure_learner_network, self.client, settings)
+            await self.asynchronize(ensure_network, self.client, settings)
+            if not DecoderSpawner._firewall_ready:  # rules persist; write them once per hub start
+                await self.asynchronize(ensure_firewall, settings, open_ports(settings))
+                DecoderSpawner._firewall_ready = True
         ip_port = await super().start()
         if not PlatformSettings(config=self.config).allow_egress:
             state = (await self.docker("inspect_container", self.container_id))["State"]
@@ -139,8 +143,8 @@ class DecoderSpawner(DockerSpawner):
 
     def get_env(self):
         env = super().get_env()
-        env["DECODER_LESSONS"] = " ".join(open_lessons(load_course(Path(self.course_file)),
-                                                       datetime.now(UTC)))
+        course = load_course_cached(Path(self.course_file))
+        env["DECODER_LESSONS"] = " ".join(open_lessons(course, datetime.now(UTC)))
         return env
 
     async def create_object(self):

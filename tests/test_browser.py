@@ -54,6 +54,8 @@ def test_new_learner_signs_up_and_moves_a_widget_slider(platform, page):
     title = page.locator(".jp-RenderedMarkdown h1").first
     expect(title).to_contain_text("Qu'est-ce que le code ?")
 
+    # run everything once the kernel is ready (a run before that would silently do nothing)
+    expect(page.get_by_text("Python 3 (ipykernel) | Inactif")).to_be_visible(timeout=120_000)
     page.get_by_role("menuitem", name="Exécution").click()
     page.get_by_text("Exécuter toutes les cellules", exact=True).click()
     output = page.locator(".jp-OutputArea-output").filter(has_text="étoile(s)").first
