@@ -152,3 +152,16 @@ def test_learner_server_has_the_open_weeks_lessons_and_the_course_checks(platfor
         "from graders.checks import verifier\n"
         "try:\n    verifier(None, 3, quoi='f()')\nexcept AssertionError as e:\n    print(e)")
     assert "print au lieu de return" in result
+
+
+def test_nbgrader_learner_tools_load_on_first_use(platform, learner_a):
+    """nbgrader's assignment list and validate are loaded lazily (decoder_lab), then answer."""
+    learner_a.open_lab()
+    first = learner_a.http.get(f"{learner_a.server_url}/nbgrader_version?version=0.9.6",
+                               allow_redirects=False, timeout=60)
+    assert first.status_code in (200, 307)
+    answer = learner_a.http.get(f"{learner_a.server_url}/nbgrader_version?version=0.9.6",
+                                timeout=60)
+    assert answer.json() == {"success": True}
+    formgrader = learner_a.http.get(f"{learner_a.server_url}/formgrader", timeout=60)
+    assert formgrader.status_code == 404  # instructor tools are not in a learner's server
