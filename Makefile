@@ -21,14 +21,14 @@ build:
 test:
 	scripts/bootstrap.sh --test
 	.venv/bin/decoder build
-	.venv/bin/ruff check decoder tests bench jupyterhub_config.py
+	.venv/bin/ruff check decoder graders tests bench jupyterhub_config.py
 	.venv/bin/pytest
 
 test-unit:
 	.venv/bin/pytest -m "not docker"
 
 lint:
-	.venv/bin/ruff check decoder tests bench jupyterhub_config.py
+	.venv/bin/ruff check decoder graders tests bench jupyterhub_config.py
 
 bench:
 	.venv/bin/python bench/spawn.py

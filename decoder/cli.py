@@ -1,14 +1,15 @@
-"""`decoder`: the operators' command (up, down, status, logs, build)."""
+"""`decoder`: the operators' command (up, down, status, logs, build, grade)."""
 
 from __future__ import annotations
 
 import argparse
 import subprocess
 import sys
+from pathlib import Path
 
 from . import hubprocess, images
 from .engine import engine_answers, ensure_engine
-from .settings import PlatformSettings
+from .settings import PROJECT_ROOT, PlatformSettings
 
 
 def say(message: str) -> None:
@@ -70,6 +71,29 @@ def cmd_logs(settings: PlatformSettings, args) -> int:
     return subprocess.call(command)
 
 
+def cmd_grade(settings: PlatformSettings, args) -> int:
+    from graders.runner import grade
+
+    master = PROJECT_ROOT / "course" / "source" / args.assignment
+    if not (master / f"{args.assignment}.ipynb").exists():
+        say(f"Unknown assignment {args.assignment!r}: no course/source/{args.assignment}/")
+        return 2
+    ensure_engine(settings.path("logs", "dockerd.log"), log=say)
+    result = grade(Path(args.notebook), master, PROJECT_ROOT / "course" / "nbgrader_config.py",
+                   cache=settings.path("grading-cache"))
+    if args.json:
+        print(result.to_json())
+        return 0
+    say(f"{args.assignment}: {result.score:g} / {result.max_score:g}"
+        f" ({result.hidden_tests} hidden test(s))")
+    for test in result.tests:
+        mark = "ok " if test.points == test.max_points else "NON"
+        say(f"  {mark} {test.grade_id:<24} {test.points:g}/{test.max_points:g} {test.message}")
+    if result.error:
+        say(f"  {result.error}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="decoder", description=__doc__)
     sub = main.add_subparsers(dest="command", required=True)
@@ -81,11 +105,15 @@ def parser() -> argparse.ArgumentParser:
     logs.add_argument("-f", "--follow", action="store_true")
     logs.add_argument("-n", "--lines", type=int, default=100)
     sub.add_parser("build", help="build the images (cached)")
+    grade = sub.add_parser("grade", help="grade one notebook in the sandbox, as a submission")
+    grade.add_argument("notebook")
+    grade.add_argument("--assignment", required=True, help="e.g. s1-bonjour")
+    grade.add_argument("--json", action="store_true", help="print the full report as JSON")
     return main
 
 
 COMMANDS = {"up": cmd_up, "down": cmd_down, "status": cmd_status, "logs": cmd_logs,
-            "build": cmd_build}
+            "build": cmd_build, "grade": cmd_grade}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,7 +24,12 @@ from .settings import PROJECT_ROOT
 
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 SUITE = "bookworm"
-IMAGES = ("lab",)
+IMAGES = ("lab", "grader")
+# What else each image copies from the project (its folder in images/ always counts).
+IMAGE_INPUTS = {
+    "lab": ("course/lessons", "graders"),
+    "grader": ("graders/__init__.py", "graders/checks.py"),
+}
 IMAGE_PYTHON = "3.11.2"  # Debian bookworm's python3
 Log = Callable[[str], None]
 
@@ -127,8 +132,9 @@ def build_wheelhouse(requirements: list[Path], wheelhouse: Path, log: Log) -> No
 
 def build_image(name: str, base: str, log: Log) -> str:
     folder = PROJECT_ROOT / "images" / name
-    key = recipe_hash(tree(folder, PROJECT_ROOT / "course" / "lessons", PROJECT_ROOT / "graders"),
-                      base)
+    inputs = [PROJECT_ROOT / p for p in IMAGE_INPUTS[name]]
+    files = tree(folder, *(p for p in inputs if p.is_dir())) + [p for p in inputs if p.is_file()]
+    key = recipe_hash(files, base)
     tag = f"decoder/{name}:{key}"
     if image_exists(tag):
         log(f"image {tag}: up to date")

@@ -1,0 +1,196 @@
+"""Grade one submitted notebook exactly as the platform does: nbgrader's autograde pipeline
+(test cells and points restored from the master by checksum, hidden tests added, executed,
+scored) with the kernel in a grading sandbox (graders/sandbox.py).
+
+``prepare_assignment`` runs ``nbgrader generate_assignment`` once per version of a master and
+keeps the resulting gradebook as a template; ``grade`` copies that template into a throwaway
+folder, adds the submission, runs ``nbgrader autograde`` there, and reads the result back as a
+:class:`GradeReport` (plain data). The learner-facing report never contains hidden tests'
+text: only how many there are, and whether the cells holding them passed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+
+from .sandbox import remove_job_sandboxes
+
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+FAILING_LINE = re.compile(r"^-+>\s*\d+\s?")  # IPython marks the line that raised: "----> 6 ..."
+STUDENT = "learner"
+
+GRADER_CONFIG = '''\
+from graders.sandbox import SandboxExecute
+from nbgrader.preprocessors import (IgnorePattern, LimitOutput, SaveAutoGrades,
+                                    AssignLatePenalties, CheckCellMetadata)
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+
+c = get_config()  # noqa: F821
+load_subconfig("course_config.py")  # noqa: F821
+c.Autograde.autograde_preprocessors = [SandboxExecute, IgnorePattern, ClearMetadataPreprocessor,
+                                       LimitOutput, SaveAutoGrades, AssignLatePenalties,
+                                       CheckCellMetadata]
+c.SandboxExecute.timeout = {cell_timeout}
+c.SandboxKernelManager.image = {image!r}
+c.SandboxKernelManager.job = {job!r}
+'''
+
+
+@dataclass
+class TestResult:
+    grade_id: str
+    points: float
+    max_points: float
+    hidden_tests: int
+    message: str = ""  # the failure, in the learner's words; empty when passed or hidden
+
+
+@dataclass
+class GradeReport:
+    assignment: str
+    score: float
+    max_score: float
+    tests: list[TestResult] = field(default_factory=list)
+    error: str = ""  # what went wrong with grading itself (never the learner's fault)
+
+    @property
+    def hidden_tests(self) -> int:
+        return sum(t.hidden_tests for t in self.tests)
+
+    def to_json(self) -> str:
+        return json.dumps({**asdict(self), "hidden_tests": self.hidden_tests},
+                          ensure_ascii=False, indent=2)
+
+
+def nbgrader_env() -> dict[str, str]:
+    here = Path(__file__).resolve().parent.parent
+    return {"PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
+            "PYTHONPATH": str(here), "HOME": os.environ.get("HOME", "/root"),
+            "LANG": "C.UTF-8", **({"DOCKER_HOST": os.environ["DOCKER_HOST"]}
+                                  if "DOCKER_HOST" in os.environ else {})}
+
+
+def run_nbgrader(root: Path, *args: str, timeout: float) -> None:
+    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root,
+                            env=nbgrader_env(), capture_output=True, text=True, timeout=timeout)
+    if result.returncode != 0:
+        raise RuntimeError(f"nbgrader {args[0]} failed:\n{result.stderr[-2000:]}")
+
+
+def master_hash(master_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in master_dir.rglob("*") if p.is_file()):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def prepare_assignment(master_dir: Path, course_config: Path, cache: Path) -> Path:
+    """A course folder holding the generated assignment and its gradebook, once per master."""
+    name = master_dir.name
+    template = cache / f"{name}-{master_hash(master_dir)}"
+    if (template / "gradebook.db").exists():
+        return template
+    building = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=cache))
+    shutil.copytree(master_dir, building / "source" / name)
+    shutil.copy(course_config, building / "nbgrader_config.py")
+    run_nbgrader(building, "generate_assignment", name, "--force", timeout=300)
+    shutil.copy(course_config, building / "course_config.py")
+    try:
+        building.rename(template)
+    except OSError:  # another worker prepared it first
+        shutil.rmtree(building, ignore_errors=True)
+    return template
+
+
+def grade(submission: Path, master_dir: Path, course_config: Path, *, cache: Path,
+          image: str = "decoder/grader:latest", cell_timeout: int = 30,
+          job_timeout: int = 300) -> GradeReport:
+    """Grade ``submission`` against the master in ``master_dir``, in the sandbox."""
+    cache.mkdir(parents=True, exist_ok=True)
+    name = master_dir.name
+    notebook_name = f"{name}.ipynb"
+    template = prepare_assignment(master_dir, course_config, cache)
+    with tempfile.TemporaryDirectory(prefix=f"grade-{name}-") as tmp:
+        job = Path(tmp)
+        shutil.copy(template / "gradebook.db", job / "gradebook.db")
+        shutil.copytree(template / "source", job / "source")
+        shutil.copy(template / "course_config.py", job / "course_config.py")
+        job_id = job.name.rsplit("-", 1)[-1]
+        (job / "nbgrader_config.py").write_text(
+            GRADER_CONFIG.format(cell_timeout=cell_timeout, image=image, job=job_id))
+        folder = job / "submitted" / STUDENT / name
+        shutil.copytree(master_dir, folder, ignore=shutil.ignore_patterns("*.ipynb", "*.toml"))
+        try:
+            notebook = nbformat.read(submission, 4)
+        except Exception as error:  # noqa: BLE001 - any unreadable file is the same answer
+            return GradeReport(name, 0.0, max_score_of(master_dir / notebook_name),
+                               error=f"notebook illisible : {error}")
+        nbformat.write(notebook, folder / notebook_name)
+        try:
+            run_nbgrader(job, "autograde", name, "--create", "--force", timeout=job_timeout)
+        except subprocess.TimeoutExpired:
+            remove_job_sandboxes(job_id)
+            return GradeReport(name, 0.0, max_score_of(master_dir / notebook_name),
+                               error=f"temps dépassé : la correction a duré plus de "
+                               f"{job_timeout} s")
+        graded = nbformat.read(job / "autograded" / STUDENT / name / notebook_name, 4)
+        return report(name, job / "gradebook.db", nbformat.read(master_dir / notebook_name, 4),
+                      graded)
+
+
+def max_score_of(master_path: Path) -> float:
+    master = nbformat.read(master_path, 4)
+    return float(sum(c.metadata.get("nbgrader", {}).get("points", 0) for c in master.cells
+                     if c.metadata.get("nbgrader", {}).get("grade")))
+
+
+def report(name: str, gradebook: Path, master, graded) -> GradeReport:
+    """Scores from the gradebook, messages from the graded notebook, hidden tests kept hidden."""
+    hidden = {c.metadata["nbgrader"]["grade_id"]: HIDDEN.findall(c.source)
+              for c in master.cells if c.metadata.get("nbgrader", {}).get("grade")}
+    outputs = {c.metadata.get("nbgrader", {}).get("grade_id"): c.get("outputs", [])
+               for c in graded.cells}
+    with Gradebook(f"sqlite:///{gradebook}") as gb:
+        submission = gb.find_submission(name, STUDENT)
+        tests = []
+        for notebook in submission.notebooks:
+            for grade_row in notebook.grades:
+                if grade_row.cell_type != "code" or grade_row.name not in hidden:
+                    continue
+                blocks = hidden[grade_row.name]
+                count = sum(len([ln for ln in b.splitlines() if ln.strip()]) for b in blocks)
+                tests.append(TestResult(
+                    grade_id=grade_row.name, points=float(grade_row.score or 0),
+                    max_points=float(grade_row.max_score),
+                    hidden_tests=count,
+                    message=failure_message(outputs.get(grade_row.name, []), blocks),
+                ))
+        return GradeReport(name, float(submission.score), float(submission.max_score), tests)
+
+
+def failure_message(outputs: list, hidden_blocks: list[str]) -> str:
+    """The error a learner may read: kept only if it says nothing of the hidden tests."""
+    errors = [o for o in outputs if o.get("output_type") == "error"]
+    if not errors:
+        return ""
+    error = errors[-1]
+    text = ANSI.sub("", "\n".join(error.get("traceback", [])))
+    hidden_lines = {ln.strip() for b in hidden_blocks for ln in b.splitlines() if ln.strip()}
+    failing = [FAILING_LINE.sub("", ln).strip() for ln in text.splitlines()
+               if FAILING_LINE.match(ln)]
+    if any(line in hidden_lines for line in failing) or (hidden_lines and not failing):
+        return "Un test caché n'est pas passé : vérifiez les cas particuliers."
+    return f"{error.get('ename', 'Erreur')}: {error.get('evalue', '')}".strip()

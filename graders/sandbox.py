@@ -1,0 +1,224 @@
+"""Kernels for grading, each in a throwaway, locked-down container.
+
+The grading process (nbgrader, on the host) never shares a process, a network or a writable
+folder that matters with the code it grades:
+
+- ``SandboxKernelManager`` gives the kernel a fresh private folder, an IPC transport whose
+  sockets live in that folder, and a ``SandboxProvisioner``;
+- ``SandboxProvisioner`` starts the kernel with ``docker run`` from the grader image: no network,
+  no capabilities, no-new-privileges, uid 1000, read-only root with a small tmpfs, memory, CPU
+  and process limits, and only that folder mounted (a copy of the submission's files, never
+  the course folder, the master or the gradebook); it removes the container when done;
+- ``SandboxExecute`` is nbgrader's Execute using that kernel manager, with a cap on the output
+  kept per cell, and a kernel that dies (out of memory, ``os._exit``) failing the cells left
+  instead of the whole job.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import uuid
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
+from nbclient.exceptions import DeadKernelError
+from nbformat import NotebookNode
+from nbgrader.preprocessors import Execute
+from traitlets import Float, Integer, Unicode
+
+SANDBOX_UID = 1000
+
+
+def sandbox_run_args(*, name: str, folder: Path, workdir: Path, image: str, memory: str,
+                     cpus: float, pids: int, tmp_size: str, job: str = "") -> list[str]:
+    """The ``docker run`` options of a grading sandbox (pure)."""
+    return [
+        "docker", "run", "--rm", "-i", "--name", name,
+        "--network", "none",
+        "--cap-drop", "ALL", "--security-opt", "no-new-privileges:true",
+        "--user", f"{SANDBOX_UID}:{SANDBOX_UID}",
+        "--read-only", "--tmpfs", f"/tmp:rw,nosuid,nodev,size={tmp_size}",
+        "--memory", memory, "--memory-swap", memory,
+        "--cpus", str(cpus), "--pids-limit", str(pids),
+        "--init", "--log-driver", "none", "--label", "decoder.role=grading-sandbox",
+        "--label", f"decoder.job={job}",
+        "--env", "HOME=/tmp", "--env", "MPLBACKEND=Agg",
+        "--volume", f"{folder}:{folder}", "--workdir", str(workdir),
+        image,
+    ]
+
+
+class SandboxProvisioner(LocalProvisioner):
+    """Launches the kernel command inside a grading container instead of as a local process."""
+
+    container_name: str = ""
+
+    async def launch_kernel(self, cmd, **kwargs):
+        manager: SandboxKernelManager = self.parent
+        folder = manager.sandbox_folder
+        workdir = folder / "work"
+        copy_regular_files(Path(kwargs.pop("cwd", None) or workdir), workdir,
+                           max_bytes=manager.max_copy_bytes)
+        _give_to_sandbox(folder)
+        self.container_name = f"decoder-grade-{manager.kernel_id}"
+        connection_file = manager.connection_file
+        docker_cmd = sandbox_run_args(
+            name=self.container_name, folder=folder, workdir=workdir, image=manager.image,
+            memory=manager.memory, cpus=manager.cpus, pids=manager.pids,
+            tmp_size=manager.tmp_size, job=manager.job,
+        ) + ["python", "-m", "ipykernel_launcher", "-f", connection_file,
+             "--HistoryManager.hist_file=:memory:"]
+        # the docker client needs nothing of the grading process's environment
+        kwargs["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                         **({"DOCKER_HOST": os.environ["DOCKER_HOST"]}
+                            if "DOCKER_HOST" in os.environ else {})}
+        kwargs["stdout"] = subprocess.DEVNULL
+        kwargs["stderr"] = subprocess.DEVNULL
+        return await super().launch_kernel(docker_cmd, **kwargs)
+
+    def _remove_container(self) -> None:
+        if self.container_name:
+            subprocess.run(["docker", "rm", "-f", self.container_name], capture_output=True)
+
+    async def kill(self, restart: bool = False) -> None:
+        self._remove_container()
+        await super().kill(restart)
+
+    async def terminate(self, restart: bool = False) -> None:
+        self._remove_container()
+        await super().terminate(restart)
+
+    async def cleanup(self, restart: bool = False) -> None:
+        self._remove_container()
+        await super().cleanup(restart)
+        self.parent.remove_sandbox_folder()
+
+
+def copy_regular_files(source: Path, target: Path, *, max_bytes: int) -> None:
+    """Copy the notebook's folder for the kernel: regular files only (no links, no devices),
+    never the target itself, and no more than ``max_bytes``."""
+    target.mkdir(parents=True, exist_ok=True)
+    if source.resolve() == target.resolve():
+        return
+    total = 0
+    for path in sorted(source.rglob("*")):
+        if target in path.parents or path == target or ".ipynb_checkpoints" in path.parts:
+            continue
+        if path.is_symlink() or not path.is_file():
+            continue
+        total += path.stat().st_size
+        if total > max_bytes:
+            raise RuntimeError(f"the files next to the notebook exceed {max_bytes} bytes")
+        destination = target / path.relative_to(source)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, destination)
+
+
+def _give_to_sandbox(folder: Path) -> None:
+    """The kernel runs as uid 1000: let it use its own folder (and nothing else)."""
+    if os.geteuid() == 0:
+        for path in [folder, *folder.rglob("*")]:
+            os.chown(path, SANDBOX_UID, SANDBOX_UID, follow_symlinks=False)
+    else:
+        os.chmod(folder, 0o777)
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    image = Unicode("decoder/grader:latest",
+                    help="Image of the grading sandbox. Example: 'decoder/grader:latest'."
+                    ).tag(config=True)
+    memory = Unicode("1g", help="Memory of a sandbox, swap included. Example: '1g'."
+                     ).tag(config=True)
+    cpus = Float(1.0, help="CPUs of a sandbox. Example: 1.0.").tag(config=True)
+    pids = Integer(256, help="Most processes in a sandbox. Example: 256.").tag(config=True)
+    tmp_size = Unicode("64m", help="Size of the sandbox's /tmp. Example: '64m'."
+                       ).tag(config=True)
+    max_copy_bytes = Integer(
+        100 * 2**20, help="Most bytes of files copied next to the notebook into a sandbox. "
+        "Example: 104857600.").tag(config=True)
+    job = Unicode("", help="Label of the grading job, to find its sandboxes if the job is "
+                  "stopped from outside. Example: 'a1b2c3'.").tag(config=True)
+
+    sandbox_folder: Path
+
+    async def _async_pre_start_kernel(self, **kw):
+        self.kernel_id = self.kernel_id or str(uuid.uuid4())
+        self.sandbox_folder = Path(tempfile.mkdtemp(prefix="decoder-grade-"))
+        self.transport = "ipc"
+        self.ip = str(self.sandbox_folder / "kernel")
+        self.connection_file = str(self.sandbox_folder / "kernel.json")
+        if self.provisioner is None:
+            self.provisioner = SandboxProvisioner(
+                kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, connection_info={},
+                parent=self,
+            )
+        return await super()._async_pre_start_kernel(**kw)
+
+    def remove_sandbox_folder(self) -> None:
+        folder = getattr(self, "sandbox_folder", None)
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+KERNEL_DIED_OUTPUT = NotebookNode(
+    output_type="error", ename="KernelDied",
+    evalue="Python s'est arrêté pendant cette cellule (mémoire dépassée, os._exit ou "
+    "trop de processus) : les cellules suivantes n'ont pas pu s'exécuter.",
+    traceback=[],
+)
+
+
+class SandboxExecute(Execute):
+    """nbgrader's Execute, with the kernel in a grading sandbox and a cap on stored output."""
+
+    max_output_chars = Integer(
+        200_000, help="Most characters of output kept per cell while executing; the rest is "
+        "dropped, not stored in the graded notebook. Example: 200000.",
+    ).tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        kwargs["kernel_manager_class"] = SandboxKernelManager
+        super().__init__(*args, **kwargs)
+        self._output_budget: dict[int, int] = {}
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._kernel_died = False
+        return super().preprocess(nb, resources, km)
+
+    def preprocess_cell(self, cell, resources, index):
+        """A kernel that died (os._exit, out of memory) fails every cell from there on, and the
+        grading goes on: the learner gets the score of what ran."""
+        if self._kernel_died:
+            if cell.cell_type == "code":
+                cell.outputs = [KERNEL_DIED_OUTPUT]
+            return cell, self.resources
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            self._kernel_died = True
+            cell.outputs.append(KERNEL_DIED_OUTPUT)
+            return cell, self.resources
+
+    def output(self, outs, msg, display_id, cell_index):
+        used = self._output_budget.get(cell_index, 0)
+        size = len(str(msg.get("content", "")))
+        self._output_budget[cell_index] = used + size
+        if used + size > self.max_output_chars:
+            if used <= self.max_output_chars:
+                outs.append(NotebookNode(output_type="stream", name="stderr",
+                                         text="\n[sortie trop longue : la suite est coupée]\n"))
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def remove_job_sandboxes(job: str) -> None:
+    """Remove every sandbox of a grading job (after a job timeout, the kernel may still run)."""
+    found = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=decoder.job={job}"],
+                           capture_output=True, text=True)
+    ids = found.stdout.split()
+    if ids:
+        subprocess.run(["docker", "rm", "-f", *ids], capture_output=True)

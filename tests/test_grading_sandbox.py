@@ -1,0 +1,240 @@
+"""Hostile submissions, each graded in the sandbox exactly as a learner's would be.
+
+Every case is contained, scores what it deserves and leaves the host and the course untouched.
+docs/security.md lists the defence behind each case and records that the case failed once with
+that defence removed. No traffic leaves this machine: the network case aims at a server this
+test runs on the Docker bridge's host address.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+
+import docker
+import nbformat
+import pytest
+
+from decoder.settings import PROJECT_ROOT
+from graders.runner import grade
+from graders.sandbox import sandbox_run_args
+
+pytestmark = pytest.mark.docker
+
+NAME = "s1-calculs"  # prix_total(prix_unitaire, quantite), 3 points
+MASTER = PROJECT_ROOT / "course" / "source" / NAME
+CONFIG = PROJECT_ROOT / "course" / "nbgrader_config.py"
+GOOD = "def prix_total(prix_unitaire, quantite):\n    return prix_unitaire * quantite\n"
+WRONG = "def prix_total(prix_unitaire, quantite):\n    return prix_unitaire + quantite\n"
+
+
+@pytest.fixture(scope="module")
+def student_version(tmp_path_factory):
+    from tests.course.nbgrader_course import CourseDir
+
+    return CourseDir(tmp_path_factory.mktemp("release"), NAME).generate()
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("grading-cache")
+
+
+def submission(student_version, tmp_path, answer: str, edit=None):
+    notebook = nbformat.from_dict(student_version)
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "reponse":
+            cell.source = answer
+    if edit:
+        edit(notebook)
+    path = tmp_path / f"{NAME}.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+def graded(student_version, tmp_path, cache, answer, edit=None, **options):
+    path = submission(student_version, tmp_path, answer, edit)
+    return grade(path, MASTER, CONFIG, cache=cache, cell_timeout=options.get("cell_timeout", 10),
+                 job_timeout=120)
+
+
+def test_a_correct_answer_scores_full_marks(student_version, tmp_path, cache):
+    result = graded(student_version, tmp_path, cache, GOOD)
+    assert (result.score, result.max_score) == (3.0, 3.0)
+    assert result.hidden_tests >= 2
+
+
+def test_a_wrong_answer_gets_its_visible_message_and_no_hidden_test_text(
+        student_version, tmp_path, cache):
+    result = graded(student_version, tmp_path, cache, WRONG)
+    assert result.score == 0.0
+    visible = next(t for t in result.tests if t.grade_id == "test-exemple")
+    assert "il faut les multiplier" in visible.message
+    hidden_only = next(t for t in result.tests if t.grade_id == "test-cas-limites")
+    assert "prix_total(7, 0)" not in hidden_only.message
+
+
+# ---- the notebook lies ----
+
+def test_edited_test_cells_are_restored_from_the_master(student_version, tmp_path, cache):
+    def neuter_tests(notebook):
+        for cell in notebook.cells:
+            if cell.metadata.get("nbgrader", {}).get("grade"):
+                cell.source = "pass"
+
+    assert graded(student_version, tmp_path, cache, WRONG, neuter_tests).score == 0.0
+
+
+def test_changed_points_are_restored_from_the_master(student_version, tmp_path, cache):
+    def inflate(notebook):
+        for cell in notebook.cells:
+            if cell.metadata.get("nbgrader", {}).get("grade"):
+                cell.metadata["nbgrader"]["points"] = 100
+
+    result = graded(student_version, tmp_path, cache, GOOD, inflate)
+    assert (result.score, result.max_score) == (3.0, 3.0)
+
+
+def test_patched_showtraceback_does_not_hide_failures(student_version, tmp_path, cache):
+    answer = WRONG + (
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "InteractiveShell.showtraceback = lambda *a, **k: None\n"
+        "get_ipython().showtraceback = lambda *a, **k: None\n"
+    )
+    assert graded(student_version, tmp_path, cache, answer).score == 0.0
+
+
+def test_an_object_equal_to_everything_does_not_pass(student_version, tmp_path, cache):
+    answer = (
+        "class Tout:\n    def __eq__(self, other):\n        return True\n"
+        "    def __ne__(self, other):\n        return False\n"
+        "def prix_total(prix_unitaire, quantite):\n    return Tout()\n"
+    )
+    assert graded(student_version, tmp_path, cache, answer).score == 0.0
+
+
+def test_grading_is_invisible_to_the_code_graded(student_version, tmp_path, cache):
+    """Code that behaves differently when graded (NBGRADER_EXECUTION) gets nothing from it."""
+    answer = (
+        "import os\n"
+        "def prix_total(prix_unitaire, quantite):\n"
+        "    if os.environ.get('NBGRADER_EXECUTION'):\n        return 'vu'\n"
+        "    return prix_unitaire * quantite\n"
+    )
+    assert graded(student_version, tmp_path, cache, answer).score == 3.0
+
+
+# ---- the kernel dies or runs away ----
+
+def test_sys_exit_is_just_an_error_in_its_cell(student_version, tmp_path, cache):
+    assert graded(student_version, tmp_path, cache, GOOD + "import sys\nsys.exit(0)\n").score == 3.0
+
+
+def test_os_exit_kills_only_the_sandbox(student_version, tmp_path, cache):
+    result = graded(student_version, tmp_path, cache, GOOD + "import os\nos._exit(1)\n")
+    assert result.score == 0.0 and result.max_score == 3.0
+
+
+def test_an_infinite_loop_is_stopped(student_version, tmp_path, cache):
+    result = graded(student_version, tmp_path, cache, "while True:\n    pass\n", cell_timeout=5)
+    assert result.score == 0.0
+
+
+def test_a_10_gb_allocation_is_killed(student_version, tmp_path, cache):
+    result = graded(student_version, tmp_path, cache, GOOD + "x = b'x' * (10 * 1024 ** 3)\n")
+    assert result.score == 0.0  # the kernel died: nothing after it ran
+
+
+FLOOD = "chunk = 'x' * (1024 * 1024)\nfor _ in range({megabytes}):\n    print(chunk)\n"
+
+
+def test_a_flood_of_output_is_cut(student_version, tmp_path, cache):
+    result = graded(student_version, tmp_path, cache, GOOD + FLOOD.format(megabytes=200),
+                    cell_timeout=30)
+    assert result.score == 3.0  # the output was cut; the answer itself is right
+
+
+def test_a_gigabyte_of_output_kills_only_the_sandbox(student_version, tmp_path, cache):
+    result = graded(student_version, tmp_path, cache, GOOD + FLOOD.format(megabytes=1024),
+                    cell_timeout=30)
+    assert (result.score, result.max_score) == (0.0, 3.0)  # its cell crashed Python
+
+
+# ---- what the sandbox can reach ----
+
+def run_in_sandbox(tmp_path, code: str, **limits) -> subprocess.CompletedProcess:
+    """The sandbox's own docker run options, running a Python snippet instead of a kernel."""
+    args = sandbox_run_args(name=f"decoder-test-{tmp_path.name[-12:]}", folder=tmp_path,
+                            workdir=tmp_path, image="decoder/grader:latest",
+                            memory=limits.get("memory", "1g"), cpus=1.0,
+                            pids=limits.get("pids", 256), tmp_size="64m")
+    return subprocess.run(args + ["python", "-c", code], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_a_fork_bomb_stops_at_the_process_limit(tmp_path):
+    code = (
+        "import os, time\nn = 0\n"
+        "for _ in range(400):\n"
+        "    try:\n        pid = os.fork()\n    except OSError:\n        break\n"
+        "    if pid == 0:\n        time.sleep(5); os._exit(0)\n"
+        "    n += 1\nprint(n)\n"
+    )
+    assert int(run_in_sandbox(tmp_path, code).stdout.split()[0]) < 256
+
+
+def test_no_network_at_all(student_version, tmp_path, cache):
+    """The target is a server this test runs on the Docker bridge's address, on this machine."""
+    gateway = docker.from_env().networks.get("bridge").attrs["IPAM"]["Config"][0]
+    host = gateway.get("Gateway") or gateway["Subnet"].rsplit(".", 1)[0] + ".1"
+    server = socket.socket()
+    server.bind(("0.0.0.0", 0))
+    server.listen(5)
+    port = server.getsockname()[1]
+    try:
+        answer = (
+            "import socket\n"
+            "def prix_total(prix_unitaire, quantite):\n"
+            "    try:\n"
+            f"        socket.create_connection(({host!r}, {port}), timeout=3)\n"
+            "        return 0\n"
+            "    except OSError:\n"
+            "        return prix_unitaire * quantite\n"
+        )
+        assert graded(student_version, tmp_path, cache, answer).score == 3.0
+    finally:
+        server.close()
+
+
+def test_files_outside_its_own_are_out_of_reach(student_version, tmp_path, cache):
+    answer = (
+        "import glob, os\n"
+        f"MASTER = {str(MASTER / (NAME + '.ipynb'))!r}\n"
+        "def prix_total(prix_unitaire, quantite):\n"
+        "    visible = os.path.exists(MASTER) or glob.glob('/work/**/*.ipynb', recursive=True) \\\n"
+        "        or glob.glob('/root/*') or glob.glob('/var/lib/docker/*')\n"
+        "    return 0 if visible else prix_unitaire * quantite\n"
+    )
+    assert graded(student_version, tmp_path, cache, answer).score == 3.0
+
+
+def test_a_forged_result_file_changes_nothing(student_version, tmp_path, cache):
+    answer = WRONG + (
+        "import glob, os, json\n"
+        "targets = ['gradebook.db', '../gradebook.db', '../../gradebook.db',\n"
+        "           '../../../gradebook.db', '../../../../gradebook.db'] + \\\n"
+        "          glob.glob('/tmp/**/gradebook.db', recursive=True)\n"
+        "for target in targets:\n"
+        "    try:\n"
+        "        open(target, 'w').write('forged')\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "forged = {'score': 3}\n"
+        "for name in ['result.json', '../result.json', '../../autograded/result.json']:\n"
+        "    try:\n        json.dump(forged, open(name, 'w'))\n    except OSError:\n        pass\n"
+    )
+    result = graded(student_version, tmp_path, cache, answer)
+    assert result.score == 0.0
+    (tmp_path / "again").mkdir()
+    clean = graded(student_version, tmp_path / "again", cache, GOOD)
+    assert clean.score == 3.0  # the template gradebook was not touched either
