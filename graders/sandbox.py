@@ -25,7 +25,7 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Float, Integer, Unicode
@@ -170,6 +170,12 @@ KERNEL_DIED_OUTPUT = NotebookNode(
     "trop de processus) : les cellules suivantes n'ont pas pu s'exécuter.",
     traceback=[],
 )
+KERNEL_STUCK_OUTPUT = NotebookNode(
+    output_type="error", ename="KernelStuck",
+    evalue="Cette cellule a dépassé le temps permis et Python n'a pas pu être interrompu : "
+    "les cellules suivantes n'ont pas pu s'exécuter.",
+    traceback=[],
+)
 
 
 class SandboxExecute(Execute):
@@ -186,21 +192,23 @@ class SandboxExecute(Execute):
         self._output_budget: dict[int, int] = {}
 
     def preprocess(self, nb, resources=None, km=None):
-        self._kernel_died = False
+        self._stopped_by: NotebookNode | None = None
         return super().preprocess(nb, resources, km)
 
     def preprocess_cell(self, cell, resources, index):
-        """A kernel that died (os._exit, out of memory) fails every cell from there on, and the
-        grading goes on: the learner gets the score of what ran."""
-        if self._kernel_died:
+        """A kernel that died (os._exit, out of memory) or stays stuck past the cell timeout
+        fails every cell from there on, and the grading goes on: the learner gets the score of
+        what ran."""
+        if self._stopped_by is not None:
             if cell.cell_type == "code":
-                cell.outputs = [KERNEL_DIED_OUTPUT]
+                cell.outputs = [self._stopped_by]
             return cell, self.resources
         try:
             return super().preprocess_cell(cell, resources, index)
-        except DeadKernelError:
-            self._kernel_died = True
-            cell.outputs.append(KERNEL_DIED_OUTPUT)
+        except (DeadKernelError, CellTimeoutError) as error:
+            died = isinstance(error, DeadKernelError)
+            self._stopped_by = KERNEL_DIED_OUTPUT if died else KERNEL_STUCK_OUTPUT
+            cell.outputs.append(self._stopped_by)
             return cell, self.resources
 
     def output(self, outs, msg, display_id, cell_index):

@@ -98,8 +98,10 @@ def test_changed_points_are_restored_from_the_master(student_version, tmp_path, 
 def test_patched_showtraceback_does_not_hide_failures(student_version, tmp_path, cache):
     answer = WRONG + (
         "from IPython.core.interactiveshell import InteractiveShell\n"
-        "InteractiveShell.showtraceback = lambda *a, **k: None\n"
-        "get_ipython().showtraceback = lambda *a, **k: None\n"
+        "ip = get_ipython()\n"
+        "for name in ('showtraceback', '_showtraceback'):\n"
+        "    setattr(InteractiveShell, name, lambda *a, **k: None)\n"
+        "    setattr(type(ip), name, lambda *a, **k: None)\n"
     )
     assert graded(student_version, tmp_path, cache, answer).score == 0.0
 
@@ -143,6 +145,7 @@ def test_an_infinite_loop_is_stopped(student_version, tmp_path, cache):
 def test_a_10_gb_allocation_is_killed(student_version, tmp_path, cache):
     result = graded(student_version, tmp_path, cache, GOOD + "x = b'x' * (10 * 1024 ** 3)\n")
     assert result.score == 0.0  # the kernel died: nothing after it ran
+    assert any("Python s'est arrêté" in test.message for test in result.tests)
 
 
 FLOOD = "chunk = 'x' * (1024 * 1024)\nfor _ in range({megabytes}):\n    print(chunk)\n"
