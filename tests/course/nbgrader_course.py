@@ -7,7 +7,6 @@ submissions are graded in the sandbox by the grading service instead.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -19,14 +18,9 @@ import nbformat
 from nbgrader.api import Gradebook
 
 from decoder.settings import PROJECT_ROOT
+from graders.runner import nbgrader_env
 
 SOURCE = PROJECT_ROOT / "course" / "source"
-
-
-def nbgrader_env() -> dict[str, str]:
-    bin_dir = str(Path(sys.executable).parent)
-    return {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
-            "PYTHONPATH": str(PROJECT_ROOT)}
 
 
 @dataclass
