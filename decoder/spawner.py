@@ -119,14 +119,14 @@ class DecoderSpawner(DockerSpawner):
                 f"L'image {self.image!r} n'est pas autorisée. "
                 "(Operator: add it to c.PlatformSettings.allowed_images.)",
             )
+        settings = PlatformSettings(config=self.config)
         if self.ensure_network:
-            settings = PlatformSettings(config=self.config)
             await self.asynchronize(ensure_network, self.client, settings)
             if not DecoderSpawner._firewall_ready:  # rules persist; write them once per hub start
                 await self.asynchronize(ensure_firewall, settings, open_ports(settings))
                 DecoderSpawner._firewall_ready = True
         ip_port = await super().start()
-        if not PlatformSettings(config=self.config).allow_egress:
+        if not settings.allow_egress:
             state = (await self.docker("inspect_container", self.container_id))["State"]
             await self.asynchronize(remove_default_route, state["Pid"])
         return ip_port

@@ -8,8 +8,6 @@ submissions are graded in the sandbox by the grading service instead.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +16,7 @@ import nbformat
 from nbgrader.api import Gradebook
 
 from decoder.settings import PROJECT_ROOT
-from graders.runner import nbgrader_env
+from graders.runner import run_nbgrader
 
 SOURCE = PROJECT_ROOT / "course" / "source"
 
@@ -55,14 +53,8 @@ class CourseDir:
         shutil.copytree(SOURCE / assignment, root / "source" / assignment)
         shutil.copy(PROJECT_ROOT / "course" / "nbgrader_config.py", root / "nbgrader_config.py")
 
-    def nbgrader(self, *args: str) -> subprocess.CompletedProcess:
-        result = subprocess.run(
-            [sys.executable, "-m", "nbgrader", *args], cwd=self.root, env=nbgrader_env(),
-            capture_output=True, text=True, timeout=600,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{result.stderr[-3000:]}")
-        return result
+    def nbgrader(self, *args: str) -> None:
+        run_nbgrader(self.root, *args, timeout=600)
 
     @property
     def notebook_name(self) -> str:

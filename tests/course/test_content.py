@@ -13,9 +13,8 @@ from nbclient import NotebookClient
 
 from decoder.course import load_course
 from decoder.settings import PROJECT_ROOT
-from tests.course.nbgrader_course import (
-    CourseDir, error_texts, mistakes_of, nbgrader_env, with_cell_replaced,
-)
+from graders.runner import nbgrader_env
+from tests.course.nbgrader_course import CourseDir, error_texts, mistakes_of, with_cell_replaced
 
 pytestmark = pytest.mark.course
 
