@@ -15,7 +15,7 @@ import docker
 import nbformat
 import pytest
 
-from decoder.settings import PROJECT_ROOT
+from decoder.settings import PROJECT_ROOT, gateway_of
 from graders.runner import grade
 from graders.sandbox import sandbox_run_args
 
@@ -188,8 +188,8 @@ def test_a_fork_bomb_stops_at_the_process_limit(tmp_path):
 
 def test_no_network_at_all(student_version, tmp_path, cache):
     """The target is a server this test runs on the Docker bridge's address, on this machine."""
-    gateway = docker.from_env().networks.get("bridge").attrs["IPAM"]["Config"][0]
-    host = gateway.get("Gateway") or gateway["Subnet"].rsplit(".", 1)[0] + ".1"
+    ipam = docker.from_env().networks.get("bridge").attrs["IPAM"]["Config"][0]
+    host = ipam.get("Gateway") or gateway_of(ipam["Subnet"])
     server = socket.socket()
     server.bind(("0.0.0.0", 0))
     server.listen(5)
