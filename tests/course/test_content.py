@@ -27,8 +27,12 @@ ALL_NOTEBOOKS = sorted((PROJECT_ROOT / "course").rglob("*.ipynb"))
 def graded(tmp_path_factory) -> dict[str, CourseDir]:
     """Each autograded exercise generated, submitted (solution, blank, each mistake), graded."""
 
+    # Folders are made before the threads start: pytest's temp factory is not thread-safe (two
+    # threads creating its base folder at once made CI fail).
+    folders = {name: tmp_path_factory.mktemp(name) for name in AUTOGRADED}
+
     def grade(name: str) -> CourseDir:
-        course = CourseDir(tmp_path_factory.mktemp(name), name)
+        course = CourseDir(folders[name], name)
         student_version = course.generate()
         master = nbformat.read(PROJECT_ROOT / "course" / "source" / name / f"{name}.ipynb", 4)
         course.submit("solution", master)
