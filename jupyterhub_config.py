@@ -8,8 +8,16 @@ import os
 import sys
 
 from decoder.keys import DEMO_INSTRUCTOR, ensure_demo_accounts, ensure_token
-from decoder.roles import culler_role, instructor_role, operator_role
-from decoder.settings import PROJECT_ROOT, PlatformSettings
+from decoder.roles import (
+    COURSE_SERVICE,
+    SERVER_TOKEN_SCOPES,
+    course_service_role,
+    culler_role,
+    instructor_role,
+    operator_role,
+    user_role,
+)
+from decoder.settings import PROJECT_ROOT, PlatformSettings, service_environment
 
 c = get_config()  # noqa: F821
 if os.environ.get("DECODER_CONFIG"):
@@ -42,7 +50,8 @@ c.JupyterHub.load_groups = {
     "instructors": {"users": sorted({DEMO_INSTRUCTOR, *settings.instructors})},
     "learners": {"users": sorted(n for n, a in demo_accounts.items() if a["role"] == "learner")},
 }
-c.JupyterHub.load_roles = [instructor_role(), culler_role(), operator_role()]
+c.JupyterHub.load_roles = [user_role(), instructor_role(), culler_role(), operator_role(),
+                           course_service_role()]
 
 # ---- services ----
 c.JupyterHub.services = [
@@ -52,6 +61,13 @@ c.JupyterHub.services = [
                     f"--timeout={settings.idle_timeout}"],
     },
     {"name": "decoder-cli", "api_token": ensure_token(secrets_dir / "cli_token")},
+    {
+        "name": COURSE_SERVICE,
+        "url": settings.course_service_url,
+        "command": [sys.executable, "-m", "decoder.service"],
+        "cwd": str(PROJECT_ROOT),
+        "environment": service_environment(),
+    },
 ]
 
 # ---- learner sandbox ----
@@ -68,3 +84,6 @@ c.DecoderSpawner.disable_user_config = True
 c.DecoderSpawner.default_url = "/lab/tree/cours/semaine-1"
 c.DecoderSpawner.start_timeout = 120
 c.DecoderSpawner.http_timeout = 90
+c.DecoderSpawner.server_token_scopes = SERVER_TOKEN_SCOPES
+c.DecoderSpawner.course_file = settings.course_file
+c.DecoderSpawner.course_service_url = f"{settings.course_service_url}/services/{COURSE_SERVICE}/"

@@ -1,13 +1,15 @@
-"""`decoder`: the operators' command (up, down, status, logs, build, grade)."""
+"""`decoder`: the operators' command (up, down, status, logs, build, grade, grade-all)."""
 
 from __future__ import annotations
 
 import argparse
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from . import hubprocess, images
+from .coursestate import CourseServiceClient
 from .engine import engine_answers, ensure_engine
 from .settings import PROJECT_ROOT, PlatformSettings
 
@@ -94,6 +96,35 @@ def cmd_grade(settings: PlatformSettings, args) -> int:
     return 0
 
 
+def cmd_grade_all(settings: PlatformSettings, args) -> int:
+    """Regrade the newest submission of every learner, by the service's workers, in parallel."""
+    course = CourseServiceClient(settings)
+    started = course.post(f"instructor/assignments/{args.assignment}/regrade")
+    batch, total = started["batch"], started["jobs"]
+    say(f"{args.assignment}: regrading {total} submission(s) with the service's workers")
+    states: dict[str, int] = {}
+    while total:
+        states = course.get(f"instructor/batches/{batch}")["states"]
+        finished = states.get("done", 0) + states.get("failed", 0)
+        progress_bar(finished, total, states.get("failed", 0))
+        if finished >= total:
+            break
+        time.sleep(0.5)
+    print(flush=True)
+    for row in course.get(f"instructor/assignments/{args.assignment}/submissions"):
+        score = "—" if row["score"] is None else f"{row['score']:g}/{row['max_score']:g}"
+        say(f"  {row['username']:<24} {score:>8}  {row['state']}")
+    return 1 if states.get("failed") else 0
+
+
+def progress_bar(done: int, total: int, failed: int, width: int = 30) -> None:
+    filled = int(width * done / total) if total else width
+    line = f"[{'#' * filled}{'-' * (width - filled)}] {done}/{total} graded" + (
+        f", {failed} failed" if failed else "")
+    end = "\r" if sys.stdout.isatty() else "\n"
+    print(line, end=end, flush=True)
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="decoder", description=__doc__)
     sub = main.add_subparsers(dest="command", required=True)
@@ -109,11 +140,14 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("notebook")
     grade.add_argument("--assignment", required=True, help="e.g. s1-bonjour")
     grade.add_argument("--json", action="store_true", help="print the full report as JSON")
+    grade_all = sub.add_parser("grade-all", help="regrade every learner's newest submission of "
+                               "an assignment, in parallel (the hub must be up)")
+    grade_all.add_argument("assignment", help="e.g. s1-bonjour")
     return main
 
 
 COMMANDS = {"up": cmd_up, "down": cmd_down, "status": cmd_status, "logs": cmd_logs,
-            "build": cmd_build, "grade": cmd_grade}
+            "build": cmd_build, "grade": cmd_grade, "grade-all": cmd_grade_all}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -120,8 +120,8 @@ def ensure_firewall(settings: PlatformSettings, open_ports: Sequence[int]) -> No
 
 
 def open_ports(settings: PlatformSettings) -> list[int]:
-    """Host ports learner containers may reach: the hub (services will add theirs here)."""
-    return [settings.hub_port]
+    """Host ports learner containers may reach: the hub and the course service."""
+    return [settings.hub_port, settings.course_service_port]
 
 
 def ensure_learner_network(client: docker.APIClient, settings: PlatformSettings) -> None:

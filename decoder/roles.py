@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+COURSE_SERVICE = "course"
+# what a learner's server token may do: report activity, and use the course service (nbgrader's
+# exchange in the lab image talks to it with this token)
+SERVER_TOKEN_SCOPES = ["users:activity!user", "access:servers!server",
+                       f"access:services!service={COURSE_SERVICE}"]
+
 INSTRUCTOR_SCOPES = [
     "list:users",
     "read:users",
@@ -39,6 +45,25 @@ def operator_role() -> dict:
         "name": "operator",
         "description": "The decoder command line: status, benchmarks, maintenance",
         "scopes": ["admin:users", "admin:servers", "tokens", "list:users", "read:users",
-                   "access:servers", "admin:groups", "list:services", "read:services"],
+                   "access:servers", "admin:groups", "list:services", "read:services",
+                   f"access:services!service={COURSE_SERVICE}"],
         "services": ["decoder-cli"],
+    }
+
+
+def user_role() -> dict:
+    """JupyterHub's default 'user' role, plus access to the course service."""
+    return {
+        "name": "user",
+        "description": "Learners: their own server, and the course service",
+        "scopes": ["self", f"access:services!service={COURSE_SERVICE}"],
+    }
+
+
+def course_service_role() -> dict:
+    return {
+        "name": "course-service",
+        "description": "The course service: knows who the instructors are",
+        "scopes": ["read:groups!group=instructors"],
+        "services": [COURSE_SERVICE],
     }

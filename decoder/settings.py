@@ -124,6 +124,89 @@ class PlatformSettings(Configurable):
         "is added automatically). Example: ['marie', 'karim'].",
     ).tag(config=True)
 
+    # ---- the course service and grading ----
+
+    course_file = Unicode(
+        help="course.toml of the course being taught; its folder also holds the masters "
+        "(source/<assignment>/) and nbgrader_config.py. Default: the project's "
+        "course/course.toml. Example: '/srv/course/course.toml'.",
+    ).tag(config=True)
+
+    course_service_port = Integer(
+        8082,
+        help="Port of the course service, on the learner network's gateway address (learner "
+        "containers reach it there; browsers through the proxy at /services/course/). "
+        "Example: 8082.",
+    ).tag(config=True)
+
+    course_db_url = Unicode(
+        help="Database of the course service (submissions, jobs, results). Default: SQLite in "
+        "data_dir/course-service. Example: 'postgresql://decoder:secret@127.0.0.1/course'.",
+    ).tag(config=True)
+
+    max_submission_mb = Integer(
+        20, help="Largest submission accepted, in MB (all its files together). Example: 20.",
+    ).tag(config=True)
+
+    grading_workers = Integer(
+        0, help="Grading workers run by the course service; 0 means one per CPU core. "
+        "Example: 4.",
+    ).tag(config=True)
+
+    grader_image = Unicode(
+        "decoder/grader:latest",
+        help="Image of the throwaway grading sandboxes. Example: 'decoder/grader:latest'.",
+    ).tag(config=True)
+
+    cell_timeout = Integer(
+        30, help="Seconds a cell of a submission may run while graded. Example: 30.",
+    ).tag(config=True)
+
+    job_timeout = Integer(
+        300, help="Seconds a whole grading job may take before it is stopped. Example: 300.",
+    ).tag(config=True)
+
+    lease_seconds = Integer(
+        60, help="A grading worker renews its hold on a job this often (x1/3); a job whose "
+        "worker stopped renewing is given to another worker after this many seconds. "
+        "Example: 60.",
+    ).tag(config=True)
+
+    max_attempts = Integer(
+        3, help="Times a job is tried when grading itself fails (not the learner's code) "
+        "before it is marked failed. Example: 3.",
+    ).tag(config=True)
+
+    @default("course_file")
+    def _default_course_file(self) -> str:
+        return str(PROJECT_ROOT / "course" / "course.toml")
+
+    @default("course_db_url")
+    def _default_course_db_url(self) -> str:
+        return f"sqlite:///{self.course_storage / 'course.sqlite'}"
+
+    @property
+    def course_storage(self) -> Path:
+        """The course service's own folder: submissions, graded notebooks, its gradebook."""
+        return self.path("course-service")
+
+    @property
+    def masters_dir(self) -> Path:
+        return Path(self.course_file).parent / "source"
+
+    @property
+    def course_config(self) -> Path:
+        return Path(self.course_file).parent / "nbgrader_config.py"
+
+    @property
+    def course_service_url(self) -> str:
+        """Where learner containers and the hub reach the course service."""
+        return f"http://{self.gateway_ip}:{self.course_service_port}"
+
+    @property
+    def worker_count(self) -> int:
+        return self.grading_workers or os.cpu_count() or 1
+
     @default("data_dir")
     def _default_data_dir(self) -> str:
         return str(PROJECT_ROOT / "data")
@@ -170,6 +253,14 @@ class PlatformSettings(Configurable):
 
     def path(self, *parts: str) -> Path:
         return Path(self.data_dir).joinpath(*parts)
+
+
+def service_environment() -> dict[str, str]:
+    """What a hub-managed service of ours inherits: the platform's settings, HOME and the
+    engine's address (JupyterHub gives managed services a bare environment)."""
+    keep = ("HOME", "DOCKER_HOST", "LANG")
+    return {name: value for name, value in os.environ.items()
+            if name.startswith(ENV_PREFIX) or name in keep}
 
 
 def gateway_of(subnet: str) -> str:

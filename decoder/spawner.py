@@ -82,6 +82,13 @@ class DecoderSpawner(DockerSpawner):
         "'/srv/course/course.toml'.",
     ).tag(config=True)
 
+    course_service_url = Unicode(
+        "",
+        help="Address of the course service as learner containers reach it (given to them as "
+        "DECODER_COURSE_URL, used by nbgrader's exchange in the lab image). Example: "
+        "'http://172.29.0.1:8082/services/course/'.",
+    ).tag(config=True)
+
     @default("course_file")
     def _default_course_file(self):
         return str(COURSE_FILE)
@@ -145,6 +152,8 @@ class DecoderSpawner(DockerSpawner):
         env = super().get_env()
         course = load_course_cached(Path(self.course_file))
         env["DECODER_LESSONS"] = " ".join(open_lessons(course, datetime.now(UTC)))
+        if self.course_service_url:
+            env["DECODER_COURSE_URL"] = self.course_service_url
         return env
 
     async def create_object(self):

@@ -31,6 +31,8 @@ HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 FAILING_LINE = re.compile(r"^-+>\s*\d+\s?")  # IPython marks the line that raised: "----> 6 ..."
 STUDENT = "learner"
+NOT_ANSWERED = ("Cette réponse n'est pas encore écrite : remplacez « raise NotImplementedError() "
+                "» par votre code, exécutez la cellule, puis soumettez à nouveau.")
 
 GRADER_CONFIG = '''\
 from graders.sandbox import SandboxExecute
@@ -56,6 +58,8 @@ class TestResult:
     max_points: float
     hidden_tests: int
     message: str = ""  # the failure, in the learner's words; empty when passed or hidden
+    detail: str = ""  # the failure in full, hidden tests included: only after their release
+    hidden_source: str = ""  # the hidden tests' code: only after their release
 
 
 @dataclass
@@ -100,6 +104,7 @@ def master_hash(master_dir: Path) -> str:
 def prepare_assignment(master_dir: Path, course_config: Path, cache: Path) -> Path:
     """A course folder holding the generated assignment and its gradebook, once per master."""
     name = master_dir.name
+    cache.mkdir(parents=True, exist_ok=True)
     template = cache / f"{name}-{master_hash(master_dir)}"
     if (template / "gradebook.db").exists():
         return template
@@ -117,8 +122,13 @@ def prepare_assignment(master_dir: Path, course_config: Path, cache: Path) -> Pa
 
 def grade(submission: Path, master_dir: Path, course_config: Path, *, cache: Path,
           image: str = "decoder/grader:latest", cell_timeout: int = 30,
-          job_timeout: int = 300) -> GradeReport:
-    """Grade ``submission`` against the master in ``master_dir``, in the sandbox."""
+          job_timeout: int = 300, label: str = "",
+          graded_copy: Path | None = None) -> GradeReport:
+    """Grade ``submission`` against the master in ``master_dir``, in the sandbox.
+
+    ``label`` names the job's sandboxes (to remove them if the job is stopped from outside);
+    ``graded_copy``, when given, receives the graded notebook (hidden tests included: keep it
+    on the service's side)."""
     cache.mkdir(parents=True, exist_ok=True)
     name = master_dir.name
     notebook_name = f"{name}.ipynb"
@@ -128,7 +138,7 @@ def grade(submission: Path, master_dir: Path, course_config: Path, *, cache: Pat
         shutil.copy(template / "gradebook.db", job / "gradebook.db")
         shutil.copytree(template / "source", job / "source")
         shutil.copy(template / "course_config.py", job / "course_config.py")
-        job_id = job.name.rsplit("-", 1)[-1]
+        job_id = label or job.name.rsplit("-", 1)[-1]
         (job / "nbgrader_config.py").write_text(
             GRADER_CONFIG.format(cell_timeout=cell_timeout, image=image, job=job_id))
         folder = job / "submitted" / STUDENT / name
@@ -146,7 +156,11 @@ def grade(submission: Path, master_dir: Path, course_config: Path, *, cache: Pat
             return GradeReport(name, 0.0, max_score_of(master_dir / notebook_name),
                                error=f"temps dépassé : la correction a duré plus de "
                                f"{job_timeout} s")
-        graded = nbformat.read(job / "autograded" / STUDENT / name / notebook_name, 4)
+        graded_path = job / "autograded" / STUDENT / name / notebook_name
+        graded = nbformat.read(graded_path, 4)
+        if graded_copy is not None:
+            graded_copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(graded_path, graded_copy)
         return report(name, job / "gradebook.db", nbformat.read(master_dir / notebook_name, 4),
                       graded)
 
@@ -177,8 +191,19 @@ def report(name: str, gradebook: Path, master, graded) -> GradeReport:
                     max_points=float(grade_row.max_score),
                     hidden_tests=count,
                     message=failure_message(outputs.get(grade_row.name, []), blocks),
+                    detail=failure_detail(outputs.get(grade_row.name, [])),
+                    hidden_source="".join(blocks).strip(),
                 ))
         return GradeReport(name, float(submission.score), float(submission.max_score), tests)
+
+
+def failure_detail(outputs: list) -> str:
+    """The whole error of a test cell, for instructors and for learners after release."""
+    errors = [o for o in outputs if o.get("output_type") == "error"]
+    if not errors:
+        return ""
+    return ANSI.sub("", "\n".join(errors[-1].get("traceback", []))
+                    or f"{errors[-1].get('ename')}: {errors[-1].get('evalue')}")[-4000:]
 
 
 def failure_message(outputs: list, hidden_blocks: list[str]) -> str:
@@ -189,6 +214,8 @@ def failure_message(outputs: list, hidden_blocks: list[str]) -> str:
     error = errors[-1]
     if error.get("ename") in ("KernelDied", "KernelStuck"):  # said by the grader, not the tests
         return error.get("evalue", "")
+    if error.get("ename") == "NotImplementedError":  # the stub nbgrader leaves in the answer
+        return NOT_ANSWERED
     text = ANSI.sub("", "\n".join(error.get("traceback", [])))
     hidden_lines = {ln.strip() for b in hidden_blocks for ln in b.splitlines() if ln.strip()}
     failing = [FAILING_LINE.sub("", ln).strip() for ln in text.splitlines()

@@ -13,6 +13,7 @@ from traitlets.config import Config
 
 from decoder import hubprocess
 from decoder.settings import PlatformSettings
+from tests.course_copy import course_with_fixed_dates
 from tests.hubclient import Learner
 
 TEST_SETTINGS = {
@@ -23,6 +24,8 @@ TEST_SETTINGS = {
     "learner_network": "decoder-test-learners",
     "learner_subnet": "172.29.9.0/24",
     "learner_bridge": "decoder-test0",
+    "course_service_port": 18082,
+    "grading_workers": 2,
 }
 
 
@@ -68,7 +71,9 @@ def cleanup(settings: PlatformSettings) -> None:
 
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory) -> Platform:
-    settings = test_settings(tmp_path_factory.mktemp("platform"))
+    data_dir = tmp_path_factory.mktemp("platform")
+    course_file = course_with_fixed_dates(data_dir / "course")
+    settings = test_settings(data_dir, course_file=str(course_file))
     hubprocess.prepare(settings)
     cleanup(settings)
     hubprocess.start_hub(settings)

@@ -66,3 +66,40 @@ def test_new_learner_signs_up_and_moves_a_widget_slider(platform, page):
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     expect(output).to_contain_text("5 étoile(s)")
+
+
+def test_learner_submits_from_the_assignment_list_and_reads_the_feedback(platform, page):
+    learner = platform.signed_up("sam")
+    page.goto(f"{platform.url}/hub/login")
+    page.fill("#username_input", learner.name)
+    page.fill("#password_input", learner.password)
+    page.click("#login_submit")
+    page.wait_for_url(re.compile(rf"/user/{learner.name}/lab"), timeout=180_000)
+    expect(page.get_by_role("menuitem", name="Fichier")).to_be_visible(timeout=120_000)
+
+    # nbgrader's assignment list, from its menu
+    page.get_by_role("menuitem", name="Nbgrader").click()
+    page.get_by_text("Assignment List", exact=True).click()
+    released = page.locator("#released_assignments_list")
+    row = released.locator(".list_item").filter(has_text="s1-bonjour")
+    row.get_by_role("button", name="Fetch").click()
+    fetched = page.locator("#fetched_assignments_list .list_item").filter(has_text="s1-bonjour")
+    fetched.get_by_role("button", name="Submit").click()
+
+    # graded in the sandbox within seconds: refresh until the feedback can be fetched
+    submitted = page.locator("#submitted_assignments_list")
+    fetch_feedback = submitted.get_by_role("button", name="Fetch Feedback").first
+    for _ in range(60):
+        page.locator("#refresh_assignments_list").click()
+        page.wait_for_timeout(1000)
+        if submitted.get_by_text("feedback available to fetch").count():
+            break
+    fetch_feedback.click()
+    submitted.get_by_text("(view feedback)").first.click()
+
+    # the feedback page, opened from the file browser, shows the score and each test
+    page.get_by_text("s1-bonjour.html").first.dblclick()
+    frame = page.frame_locator("iframe").last
+    expect(frame.locator("#score")).to_contain_text("0 / 3", timeout=60_000)
+    expect(frame.locator("body")).to_contain_text("remplacez « raise NotImplementedError() »")
+    expect(frame.locator("body")).to_contain_text("test(s) caché(s)")

@@ -1,0 +1,10 @@
+"""The course service: releases, submissions, grading jobs and feedback (a JupyterHub service).
+
+- ``rules``: what a submission may be (pure);
+- ``store``: the service's database (SQLAlchemy, migrated by Alembic) and the job queue;
+- ``files``: durable writes of submitted files under the service's own folder;
+- ``feedback``: the feedback page a learner reads (pure);
+- ``gradebook``: scores written to nbgrader's gradebook, for the formgrader;
+- ``worker`` and ``pool``: grading workers and their supervisor;
+- ``app``: the web API (thin handlers) and the service's entry point.
+"""

@@ -1,0 +1,224 @@
+"""The course service's web API and entry point (run by the hub as a managed service).
+
+Handlers are thin: who is calling comes from the hub (the token in the Authorization header,
+checked by JupyterHub's HubAuth, with the ``access:services!service=course`` scope), the rest is
+``CourseService``. Errors are JSON ``{"message": ...}`` in French, with the right status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+from jupyterhub.services.auth import HubAuth, HubAuthenticated
+from tornado import ioloop, web
+
+from ..settings import PlatformSettings
+from .pool import WorkerPool, remove_sandboxes_of
+from .rules import Refused
+from .service import CourseService, Identity
+from .store import Store
+
+log = logging.getLogger("decoder.course")
+
+
+class Instructors:
+    """Members of the hub's 'instructors' group, asked of the hub at most every 30 s."""
+
+    def __init__(self, api_url: str, token: str, max_age: float = 30.0):
+        self.api_url, self.token, self.max_age = api_url.rstrip("/"), token, max_age
+        self._names: set[str] = set()
+        self._when = 0.0
+
+    def __contains__(self, name: str) -> bool:
+        if time.monotonic() - self._when > self.max_age:
+            response = requests.get(f"{self.api_url}/groups/instructors", timeout=10,
+                                    headers={"Authorization": f"token {self.token}"})
+            self._names = set(response.json().get("users", [])) if response.ok else set()
+            self._when = time.monotonic()
+        return name in self._names
+
+
+class ApiHandler(HubAuthenticated, web.RequestHandler):
+    @property
+    def service(self) -> CourseService:
+        return self.settings["course_service"]
+
+    def check_xsrf_cookie(self):
+        """API calls carry a token, not a cookie."""
+
+    def identity(self) -> Identity:
+        model = self.get_current_user()
+        if not model:
+            raise Refused(403, "Vous n'êtes pas connecté(e) au cours : rouvrez JupyterLab depuis "
+                          "la page d'accueil du cours, puis réessayez.")
+        kind = model.get("kind", "user")
+        name = model["name"]
+        return Identity(name, kind, instructor=kind == "user" and name in
+                        self.settings["instructors"])
+
+    async def answer(self, method, *args, status: int = 200) -> None:
+        """Run ``method(identity, *args)`` away from the event loop and write its answer."""
+        try:
+            who = self.identity()
+            result = await asyncio.get_running_loop().run_in_executor(
+                None, method, who, *args)
+        except Refused as refused:
+            self.set_status(refused.status)
+            result = {"message": refused.message}
+        else:
+            self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps(result, ensure_ascii=False))
+
+    def body(self) -> object:
+        try:
+            return json.loads(self.request.body or b"null")
+        except ValueError:
+            raise Refused(400, "La requête n'est pas du JSON valide.") from None
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        message = (f"Le service du cours a rencontré une erreur ({status_code}) : réessayez dans "
+                   "un moment, et prévenez votre formatrice si cela continue."
+                   if status_code >= 500 else f"Requête refusée ({status_code} {self._reason}).")
+        self.finish(json.dumps({"message": message}, ensure_ascii=False))
+
+
+class Health(web.RequestHandler):
+    def get(self):
+        self.finish({"ok": True})
+
+
+class Assignments(ApiHandler):
+    async def get(self):
+        await self.answer(self.service.open_assignments)
+
+
+class ReleaseFiles(ApiHandler):
+    async def get(self, name):
+        await self.answer(self.service.release_files, name)
+
+
+class Submissions(ApiHandler):
+    async def post(self, name):
+        try:
+            payload = self.body()
+        except Refused as refused:
+            self.set_status(refused.status)
+            self.finish({"message": refused.message})
+            return
+        await self.answer(self.service.submit, name, payload, status=201)
+
+
+class MySubmissions(ApiHandler):
+    async def get(self):
+        await self.answer(self.service.submissions, self.get_argument("assignment", None))
+
+
+class Feedback(ApiHandler):
+    async def get(self, submission_id):
+        await self.answer(self.service.feedback, int(submission_id))
+
+
+class AllSubmissions(ApiHandler):
+    async def get(self, name):
+        await self.answer(self.service.all_submissions, name)
+
+
+class Regrade(ApiHandler):
+    async def post(self, name):
+        await self.answer(self.service.regrade, name, status=202)
+
+
+class Batch(ApiHandler):
+    async def get(self, batch):
+        await self.answer(self.service.batch, batch)
+
+
+class ReleaseHidden(ApiHandler):
+    async def post(self, name):
+        await self.answer(self.service.release_hidden, name)
+
+
+def make_app(service: CourseService, prefix: str, instructors) -> web.Application:
+    api = prefix.rstrip("/") + "/api"
+    name = r"([A-Za-z0-9_.\-]{1,100})"
+    return web.Application([
+        (prefix.rstrip("/") + "/?", Health),
+        (f"{api}/health", Health),
+        (f"{api}/assignments", Assignments),
+        (f"{api}/assignments/{name}/files", ReleaseFiles),
+        (f"{api}/assignments/{name}/submissions", Submissions),
+        (f"{api}/submissions", MySubmissions),
+        (rf"{api}/submissions/(\d+)/feedback", Feedback),
+        (f"{api}/instructor/assignments/{name}/submissions", AllSubmissions),
+        (f"{api}/instructor/assignments/{name}/regrade", Regrade),
+        (f"{api}/instructor/assignments/{name}/release-hidden", ReleaseHidden),
+        (rf"{api}/instructor/batches/(\w+)", Batch),
+    ], course_service=service, instructors=instructors)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO,
+                        format="[%(levelname)1.1s %(asctime)s %(name)s] %(message)s")
+    settings = PlatformSettings()
+    settings.course_storage.mkdir(parents=True, exist_ok=True)
+    store = Store(settings.course_db_url)
+    store.migrate()
+    remove_sandboxes_of(store)  # nothing of a previous run is still ours
+    store.requeue(everything=True)
+    service = CourseService(settings, store)
+    pool = WorkerPool(store, settings.worker_count, settings.path("logs"))
+    pool.start()
+    hub_auth = HubAuth.instance()
+    instructors = Instructors(hub_auth.api_url, hub_auth.api_token)
+    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/course/")
+    app = make_app(service, prefix, instructors)
+    max_body = int(settings.max_submission_mb * 2**20 * 1.4) + 2**20  # base64 + JSON
+    app.listen(settings.course_service_port, address=settings.gateway_ip,
+               max_body_size=max_body, xheaders=True)
+    log.info("course service on %s%s, %d grading worker(s)", settings.course_service_url,
+             prefix, pool.size)
+
+    recorder = ThreadPoolExecutor(max_workers=1)  # one gradebook writer, one batch at a time
+    background = ThreadPoolExecutor(max_workers=1)
+    busy = {"record": False}
+
+    def record() -> None:
+        if busy["record"]:
+            return
+        busy["record"] = True
+        future = recorder.submit(service.record_results)
+        future.add_done_callback(lambda f: _done_recording(f, busy))
+
+    ioloop.PeriodicCallback(lambda: background.submit(pool.check), 1000).start()
+    ioloop.PeriodicCallback(record, 1000).start()
+    for assignment in service.open_assignments(Identity("service", "service")):
+        background.submit(service.release_folder, assignment["assignment_id"])
+
+    def stop(*_):
+        log.info("stopping: grading workers first")
+        pool.stop()
+        ioloop.IOLoop.current().add_callback_from_signal(ioloop.IOLoop.current().stop)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    ioloop.IOLoop.current().start()
+
+
+def _done_recording(future, busy: dict) -> None:
+    busy["record"] = False
+    if future.exception():
+        log.error("writing to the gradebook failed: %s", future.exception())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""Scores into nbgrader's gradebook, so that the formgrader shows them.
+
+The service keeps an nbgrader course folder of its own (``<storage>/nbgrader``): ``source/``
+holds a copy of each master (regenerated when the master changes), ``gradebook.db`` the
+assignments and every learner's newest graded submission, ``submitted/`` and ``autograded/`` the
+notebooks the formgrader opens for manual grading. Only the service writes here, one batch at
+a time; writing the same result twice gives the same gradebook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+
+from graders.runner import master_hash, run_nbgrader
+
+from .files import folder_name
+
+
+def ensure_alembic_on_path() -> None:
+    """nbgrader's Gradebook runs the ``alembic`` command: find it beside this interpreter."""
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+
+class CourseGradebook:
+    def __init__(self, root: Path, masters: Path, course_config: Path):
+        ensure_alembic_on_path()
+        self.root = root
+        self.masters = masters
+        self.course_config = course_config
+
+    @property
+    def url(self) -> str:
+        return f"sqlite:///{self.root / 'gradebook.db'}"
+
+    def ensure_assignment(self, name: str) -> None:
+        """The assignment in the gradebook, as its master is now."""
+        master = self.masters / name
+        stamp = self.root / ".masters" / name
+        version = master_hash(master)
+        if stamp.exists() and stamp.read_text() == version:
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        shutil.copy(self.course_config, self.root / "nbgrader_config.py")
+        shutil.rmtree(self.root / "source" / name, ignore_errors=True)
+        shutil.copytree(master, self.root / "source" / name,
+                        ignore=shutil.ignore_patterns("*.toml"))
+        run_nbgrader(self.root, "generate_assignment", name, "--force", timeout=300)
+        stamp.parent.mkdir(exist_ok=True)
+        stamp.write_text(version)
+
+    def record(self, rows: list[dict], storage: Path, latest_ids: dict[tuple[str, str], int]
+               ) -> list[int]:
+        """Write results (store rows) into the gradebook; returns the ids of those handled.
+
+        A result whose submission is no longer the learner's newest is skipped (its newer
+        one will be written), so the gradebook always holds the submission that counts."""
+        handled = []
+        for name in sorted({row["assignment"] for row in rows}):
+            self.ensure_assignment(name)
+        with Gradebook(self.url) as gradebook:
+            for row in rows:
+                handled.append(row["id"])
+                key = (row["username"], row["assignment"])
+                if latest_ids.get(key) != row["submission_id"]:
+                    continue
+                self._write(gradebook, row, storage)
+        return handled
+
+    def _write(self, gradebook: Gradebook, row: dict, storage: Path) -> None:
+        name, student = row["assignment"], row["username"]
+        report = json.loads(row["report"])
+        gradebook.update_or_create_student(student)
+        submitted_at = row["submitted_at"].replace(tzinfo=dt.UTC)
+        submission = gradebook.update_or_create_submission(name, student,
+                                                           timestamp=submitted_at)
+        notebook = name
+        for test in report.get("tests", []):
+            try:
+                grade = gradebook.find_grade(test["grade_id"], notebook, name, student)
+            except MissingEntry:
+                continue
+            grade.auto_score = test["points"]
+        gradebook.db.commit()
+        del submission
+        self._copy_notebooks(row, storage)
+
+    def _copy_notebooks(self, row: dict, storage: Path) -> None:
+        name, student = row["assignment"], folder_name(row["username"])
+        if row.get("graded_notebook"):
+            target = self.root / "autograded" / student / name
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(storage / row["graded_notebook"], target / f"{name}.ipynb")
+        if row.get("folder"):
+            target = self.root / "submitted" / student / name
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(storage / row["folder"], target)
+            (target / "timestamp.txt").write_text(str(row["submitted_at"]))
+
+    def score_of(self, name: str, student: str) -> tuple[float, float] | None:
+        """The score the formgrader shows for ``student`` on ``name`` (None: no submission)."""
+        with Gradebook(self.url) as gradebook:
+            try:
+                submission = gradebook.find_submission(name, student)
+            except MissingEntry:
+                return None
+            return float(submission.score), float(submission.max_score)

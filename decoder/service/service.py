@@ -1,0 +1,175 @@
+"""What the course service does, apart from HTTP: each method takes the caller's identity (from
+the hub, never from the request body) and returns plain data, or raises ``Refused``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from graders.runner import prepare_assignment
+
+from ..course import Course, load_course_cached
+from ..settings import PlatformSettings
+from . import feedback
+from .files import decode_files, encode_files, write_submission
+from .gradebook import CourseGradebook
+from .rules import Refused, assignment_open, check_submission
+from .store import Store, as_utc
+
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"  # nbgrader's own format for submissions
+OPERATOR_SERVICES = {"decoder-cli"}
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    kind: str  # "user" or "service"
+    instructor: bool = False
+
+    @property
+    def may_teach(self) -> bool:
+        return self.instructor or (self.kind == "service" and self.name in OPERATOR_SERVICES)
+
+
+def stamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime(TIMESTAMP_FORMAT)
+
+
+class CourseService:
+    def __init__(self, settings: PlatformSettings, store: Store):
+        self.settings = settings
+        self.store = store
+        self.storage = settings.course_storage
+        self.gradebook = CourseGradebook(self.storage / "nbgrader", settings.masters_dir,
+                                         settings.course_config)
+
+    @property
+    def course(self) -> Course:
+        return load_course_cached(Path(self.settings.course_file))
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+    # ---- learners ----
+
+    def open_assignments(self, who: Identity) -> list[dict]:
+        """The autograded assignments of the weeks open now."""
+        now = self.now()
+        open_weeks = {week.number for week in self.course.open_weeks(now)}
+        return [{"assignment_id": a.name, "title": a.title, "week": a.week, "points": a.points,
+                 "minutes": a.minutes, "due": self.course.week(a.week).due.isoformat()}
+                for a in self.course.assignments
+                if a.week in open_weeks and not a.peer_reviewed]
+
+    def _gradable(self, name: str):
+        assignment = assignment_open(self.course, name, self.now())
+        if assignment.peer_reviewed:
+            raise Refused(404, f"L'exercice « {name} » est évalué par les pairs : il se rend "
+                          "avec l'évaluation par les pairs, pas ici.")
+        return assignment
+
+    def release_folder(self, name: str) -> Path:
+        template = prepare_assignment(self.settings.masters_dir / name,
+                                      self.settings.course_config,
+                                      self.storage / "templates")
+        return template / "release" / name
+
+    def release_files(self, who: Identity, name: str) -> dict:
+        self._gradable(name)
+        return {"assignment_id": name, "files": encode_files(self.release_folder(name))}
+
+    def submit(self, who: Identity, name: str, payload: object) -> dict:
+        """Keep the submission durably, queue its grading, and say when it was received."""
+        self._gradable(name)
+        files = decode_files(payload)
+        check_submission(name, files, self.settings.max_submission_mb * 2**20)
+        received = self.now()
+        folder, size, digest = write_submission(self.storage, who.name, name, files)
+        submission_id = self.store.add_submission(who.name, name, received.replace(tzinfo=None),
+                                                  folder, size, digest)
+        return {"id": submission_id, "assignment_id": name, "timestamp": stamp(received),
+                "state": "queued"}
+
+    def submissions(self, who: Identity, name: str | None = None) -> list[dict]:
+        return [self._summary(row) for row in self.store.submissions_of(who.name, name)]
+
+    def _summary(self, row: dict) -> dict:
+        page = self._feedback_page(row) if row["result"] else None
+        return {"id": row["id"], "assignment_id": row["assignment"],
+                "timestamp": stamp(row["submitted_at"]), "state": row["state"],
+                "score": row["result"]["score"] if row["result"] else None,
+                "max_score": row["result"]["max_score"] if row["result"] else None,
+                "feedback_checksum": feedback.checksum(page) if page else None}
+
+    def feedback(self, who: Identity, submission_id: int) -> dict:
+        row = self.store.submission(submission_id)
+        if row is None or (row["username"] != who.name and not who.may_teach):
+            raise Refused(404, "Cette soumission n'existe pas, ou n'est pas la vôtre.")
+        if not row["result"]:
+            raise Refused(409, "La correction de cette soumission n'est pas encore finie : "
+                          "réessayez dans quelques secondes.")
+        released = self.store.hidden_released(row["assignment"])
+        view = feedback.learner_view(json.loads(row["result"]["report"]), released)
+        page = self._feedback_page(row)
+        return {**self._summary(row), "report": view, "html": page,
+                "notebook_id": row["assignment"]}
+
+    def _feedback_page(self, row: dict) -> str:
+        released = self.store.hidden_released(row["assignment"])
+        view = feedback.learner_view(json.loads(row["result"]["report"]), released)
+        try:
+            title = self.course.assignment(row["assignment"]).title
+        except KeyError:
+            title = row["assignment"]
+        submitted = as_utc(row["submitted_at"]).strftime("%d/%m/%Y à %H:%M:%S UTC")
+        return feedback.feedback_html(view, title=title, submitted_at=submitted,
+                                      hidden_released=released)
+
+    # ---- instructors and operators ----
+
+    def _teacher(self, who: Identity) -> None:
+        if not who.may_teach:
+            raise Refused(403, "Réservé aux formatrices et formateurs.")
+
+    def _known(self, name: str) -> None:
+        try:
+            self.course.assignment(name)
+        except KeyError:
+            raise Refused(404, f"L'exercice « {name} » n'existe pas dans ce cours.") from None
+
+    def all_submissions(self, who: Identity, name: str) -> list[dict]:
+        self._teacher(who)
+        self._known(name)
+        return [{**self._summary(row), "username": row["username"]}
+                for row in self.store.latest_submissions(name)]
+
+    def regrade(self, who: Identity, name: str) -> dict:
+        self._teacher(who)
+        self._known(name)
+        batch, count = self.store.regrade(name)
+        return {"batch": batch, "jobs": count}
+
+    def batch(self, who: Identity, batch: str) -> dict:
+        self._teacher(who)
+        return {"batch": batch, "states": self.store.batch_progress(batch)}
+
+    def release_hidden(self, who: Identity, name: str) -> dict:
+        self._teacher(who)
+        self._known(name)
+        self.store.release_hidden(name, who.name)
+        return {"assignment_id": name, "hidden_released": True}
+
+    # ---- background ----
+
+    def record_results(self) -> int:
+        """Write finished results into nbgrader's gradebook (one batch); returns how many."""
+        rows = self.store.results_to_record()
+        if not rows:
+            return 0
+        newest = self.store.newest_ids({(r["username"], r["assignment"]) for r in rows})
+        handled = self.gradebook.record(rows, self.storage, newest)
+        self.store.mark_recorded(handled)
+        return len(handled)

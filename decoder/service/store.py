@@ -1,0 +1,305 @@
+"""The course service's database: submissions, grading jobs, results, releases of hidden tests.
+
+SQLite in the data folder by default (WAL, synchronous=FULL: a commit is on disk when it
+returns), PostgreSQL by URL; the schema is created and upgraded by Alembic (``migrate``).
+
+The job queue gives every job to one worker at a time, under a lease the worker renews while it
+grades. A result is recorded only by the worker that still holds the job, in the same transaction
+that marks the job done: a worker that lost its job (it died, or its lease ran out and another
+took the job) cannot record anything, so every job is graded exactly once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+metadata = sa.MetaData()
+submissions = sa.Table(
+    "submissions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(255), nullable=False, index=True),
+    sa.Column("assignment", sa.String(255), nullable=False, index=True),
+    sa.Column("submitted_at", sa.DateTime, nullable=False),
+    sa.Column("folder", sa.String(1024), nullable=False),
+    sa.Column("size_bytes", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+)
+jobs = sa.Table(
+    "jobs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), nullable=False,
+              index=True),
+    sa.Column("state", sa.String(16), nullable=False, index=True),  # queued running done failed
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("worker", sa.String(255)),
+    sa.Column("lease_until", sa.DateTime),
+    sa.Column("batch", sa.String(64), index=True),
+    sa.Column("error", sa.Text),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime),
+)
+results = sa.Table(
+    "results", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("job_id", sa.Integer, sa.ForeignKey("jobs.id"), nullable=False, unique=True),
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), nullable=False,
+              index=True),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("max_score", sa.Float, nullable=False),
+    sa.Column("report", sa.Text, nullable=False),  # GradeReport as JSON, hidden details included
+    sa.Column("graded_notebook", sa.String(1024)),
+    sa.Column("in_gradebook", sa.Boolean, nullable=False, default=False, index=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+hidden_releases = sa.Table(
+    "hidden_releases", metadata,
+    sa.Column("assignment", sa.String(255), primary_key=True),
+    sa.Column("released_at", sa.DateTime, nullable=False),
+    sa.Column("released_by", sa.String(255), nullable=False),
+)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)  # stored naive, always UTC
+
+
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    return value.replace(tzinfo=dt.UTC) if value is not None else None
+
+
+@dataclass
+class Job:
+    id: int
+    submission_id: int
+    username: str
+    assignment: str
+    folder: str
+    attempts: int
+
+
+class Store:
+    def __init__(self, url: str):
+        self.url = url
+        connect_args = {"timeout": 30} if url.startswith("sqlite") else {}
+        self.engine = sa.create_engine(url, connect_args=connect_args, future=True)
+        if url.startswith("sqlite"):
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    def migrate(self) -> None:
+        """Create or upgrade the schema to the newest migration."""
+        config = AlembicConfig()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["engine"] = self.engine
+        command.upgrade(config, "head")
+
+    # ---- submissions ----
+
+    def add_submission(self, username: str, assignment: str, submitted_at: dt.datetime,
+                       folder: str, size_bytes: int, sha256: str) -> int:
+        """Record a submission and queue its grading, in one transaction."""
+        with self.engine.begin() as db:
+            submission_id = db.execute(submissions.insert().values(
+                username=username, assignment=assignment, submitted_at=submitted_at,
+                folder=folder, size_bytes=size_bytes, sha256=sha256)).inserted_primary_key[0]
+            db.execute(jobs.insert().values(submission_id=submission_id, state="queued",
+                                            attempts=0, created_at=utcnow()))
+        return submission_id
+
+    def submissions_of(self, username: str, assignment: str | None = None) -> list[dict]:
+        """A learner's submissions, oldest first, each with its newest job and result."""
+        query = sa.select(submissions).where(submissions.c.username == username)
+        if assignment:
+            query = query.where(submissions.c.assignment == assignment)
+        with self.engine.connect() as db:
+            rows = db.execute(query.order_by(submissions.c.id)).mappings().all()
+            return [self._with_grading(db, dict(row)) for row in rows]
+
+    def submission(self, submission_id: int) -> dict | None:
+        with self.engine.connect() as db:
+            row = db.execute(sa.select(submissions).where(
+                submissions.c.id == submission_id)).mappings().first()
+            return self._with_grading(db, dict(row)) if row else None
+
+    def _with_grading(self, db, row: dict) -> dict:
+        job = db.execute(sa.select(jobs).where(jobs.c.submission_id == row["id"])
+                         .order_by(jobs.c.id.desc())).mappings().first()
+        result = db.execute(sa.select(results).where(results.c.submission_id == row["id"])
+                            .order_by(results.c.id.desc())).mappings().first()
+        row["submitted_at"] = as_utc(row["submitted_at"])
+        row["state"] = job["state"] if job else "none"
+        row["error"] = job["error"] if job else None
+        row["result"] = dict(result) if result else None
+        return row
+
+    def latest_submissions(self, assignment: str) -> list[dict]:
+        """The newest submission of each learner for ``assignment``."""
+        newest = (sa.select(sa.func.max(submissions.c.id))
+                  .where(submissions.c.assignment == assignment)
+                  .group_by(submissions.c.username))
+        with self.engine.connect() as db:
+            rows = db.execute(sa.select(submissions).where(submissions.c.id.in_(newest))
+                              .order_by(submissions.c.username)).mappings().all()
+            return [self._with_grading(db, dict(row)) for row in rows]
+
+    def results_of(self, submission_id: int) -> list[dict]:
+        with self.engine.connect() as db:
+            return [dict(r) for r in db.execute(sa.select(results).where(
+                results.c.submission_id == submission_id)).mappings().all()]
+
+    # ---- the job queue ----
+
+    def claim(self, worker: str, lease_seconds: float) -> Job | None:
+        """Give the oldest queued job to ``worker``, or None when the queue is empty."""
+        for _ in range(5):  # another worker may take the same job first: try the next one
+            with self.engine.begin() as db:
+                oldest = db.execute(sa.select(jobs.c.id).where(jobs.c.state == "queued")
+                                    .order_by(jobs.c.id).limit(1)).scalar()
+                if oldest is None:
+                    return None
+                taken = db.execute(jobs.update().where(
+                    jobs.c.id == oldest, jobs.c.state == "queued").values(
+                    state="running", worker=worker, attempts=jobs.c.attempts + 1,
+                    lease_until=utcnow() + dt.timedelta(seconds=lease_seconds))).rowcount
+                if not taken:
+                    continue
+                row = db.execute(
+                    sa.select(jobs.c.id, jobs.c.submission_id, jobs.c.attempts,
+                              submissions.c.username, submissions.c.assignment,
+                              submissions.c.folder)
+                    .join(submissions, submissions.c.id == jobs.c.submission_id)
+                    .where(jobs.c.id == oldest)).mappings().one()
+                return Job(row["id"], row["submission_id"], row["username"], row["assignment"],
+                           row["folder"], row["attempts"])
+        return None
+
+    def renew(self, job_id: int, worker: str, lease_seconds: float) -> bool:
+        with self.engine.begin() as db:
+            return bool(db.execute(jobs.update().where(
+                jobs.c.id == job_id, jobs.c.worker == worker, jobs.c.state == "running").values(
+                lease_until=utcnow() + dt.timedelta(seconds=lease_seconds))).rowcount)
+
+    def complete(self, job: Job, worker: str, score: float, max_score: float, report: dict,
+                 graded_notebook: str | None) -> bool:
+        """Record the result if ``worker`` still holds ``job``; False when it does not."""
+        with self.engine.begin() as db:
+            held = db.execute(jobs.update().where(
+                jobs.c.id == job.id, jobs.c.worker == worker, jobs.c.state == "running").values(
+                state="done", finished_at=utcnow(), lease_until=None)).rowcount
+            if not held:
+                return False
+            db.execute(results.insert().values(
+                job_id=job.id, submission_id=job.submission_id, score=score,
+                max_score=max_score, report=json.dumps(report, ensure_ascii=False),
+                graded_notebook=graded_notebook, in_gradebook=False, created_at=utcnow()))
+            return True
+
+    def give_back(self, job: Job, worker: str, error: str, max_attempts: int) -> None:
+        """The grading itself failed (not the learner's code): queue again, or give up."""
+        state = "failed" if job.attempts >= max_attempts else "queued"
+        with self.engine.begin() as db:
+            db.execute(jobs.update().where(
+                jobs.c.id == job.id, jobs.c.worker == worker, jobs.c.state == "running").values(
+                state=state, worker=None, lease_until=None, error=error[-4000:],
+                finished_at=utcnow() if state == "failed" else None))
+
+    def requeue(self, *, worker: str | None = None, expired: bool = False,
+                everything: bool = False) -> int:
+        """Queue again the running jobs of a dead ``worker``, those whose lease ran out, or all
+        running jobs (at the service's start, no worker of before is ours any more)."""
+        query = jobs.update().where(jobs.c.state == "running")
+        if worker is not None:
+            query = query.where(jobs.c.worker == worker)
+        elif expired:
+            query = query.where(jobs.c.lease_until < utcnow())
+        elif not everything:
+            raise ValueError("requeue needs worker=, expired=True or everything=True")
+        with self.engine.begin() as db:
+            return db.execute(query.values(state="queued", worker=None, lease_until=None)).rowcount
+
+    def jobs_of(self, submission_id: int) -> list[dict]:
+        with self.engine.connect() as db:
+            return [dict(r) for r in db.execute(sa.select(jobs).where(
+                jobs.c.submission_id == submission_id).order_by(jobs.c.id)).mappings().all()]
+
+    def running_jobs(self) -> list[dict]:
+        with self.engine.connect() as db:
+            return [dict(r) for r in db.execute(sa.select(jobs).where(
+                jobs.c.state == "running")).mappings().all()]
+
+    def regrade(self, assignment: str) -> tuple[str, int]:
+        """Queue a new job for the newest submission of each learner; returns (batch, count)."""
+        batch = uuid.uuid4().hex[:12]
+        latest = self.latest_submissions(assignment)
+        with self.engine.begin() as db:
+            for row in latest:
+                db.execute(jobs.insert().values(submission_id=row["id"], state="queued",
+                                                attempts=0, batch=batch, created_at=utcnow()))
+        return batch, len(latest)
+
+    def batch_progress(self, batch: str) -> dict[str, int]:
+        with self.engine.connect() as db:
+            rows = db.execute(sa.select(jobs.c.state, sa.func.count()).where(
+                jobs.c.batch == batch).group_by(jobs.c.state)).all()
+        return {state: count for state, count in rows}
+
+    # ---- results to the gradebook ----
+
+    def results_to_record(self, limit: int = 100) -> list[dict]:
+        """Results not yet in nbgrader's gradebook, with their submission, oldest first."""
+        with self.engine.connect() as db:
+            rows = db.execute(
+                sa.select(results, submissions.c.username, submissions.c.assignment,
+                          submissions.c.submitted_at, submissions.c.folder)
+                .join(submissions, submissions.c.id == results.c.submission_id)
+                .where(results.c.in_gradebook == sa.false())
+                .order_by(results.c.id).limit(limit)).mappings().all()
+            return [dict(r) for r in rows]
+
+    def newest_ids(self, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """The id of the newest submission of each (learner, assignment)."""
+        newest = {}
+        with self.engine.connect() as db:
+            for username, assignment in pairs:
+                newest[(username, assignment)] = db.execute(
+                    sa.select(sa.func.max(submissions.c.id)).where(
+                        submissions.c.username == username,
+                        submissions.c.assignment == assignment)).scalar()
+        return newest
+
+    def mark_recorded(self, result_ids: list[int]) -> None:
+        if result_ids:
+            with self.engine.begin() as db:
+                db.execute(results.update().where(results.c.id.in_(result_ids))
+                           .values(in_gradebook=True))
+
+    # ---- hidden tests ----
+
+    def release_hidden(self, assignment: str, by: str) -> None:
+        with self.engine.begin() as db:
+            if not db.execute(sa.select(hidden_releases).where(
+                    hidden_releases.c.assignment == assignment)).first():
+                db.execute(hidden_releases.insert().values(
+                    assignment=assignment, released_at=utcnow(), released_by=by))
+
+    def hidden_released(self, assignment: str) -> bool:
+        with self.engine.connect() as db:
+            return db.execute(sa.select(hidden_releases).where(
+                hidden_releases.c.assignment == assignment)).first() is not None
+
+
+def _sqlite_pragmas(connection, _record) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

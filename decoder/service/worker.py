@@ -1,0 +1,105 @@
+"""A grading worker: takes jobs from the service's queue and grades each in the sandbox.
+
+Run by the pool (decoder/service/pool.py) as ``python -m decoder.service.worker``, with the
+settings of :class:`PlatformSettings` in its environment. While it grades, a thread renews the
+job's lease; if the worker dies, the pool (or the lease running out) gives the job back to the
+queue, and the result of a job the worker no longer holds is never recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import threading
+import time
+import traceback
+from dataclasses import asdict
+from pathlib import Path
+
+from graders.runner import grade
+
+from ..settings import PlatformSettings
+from .pool import sandbox_label
+from .store import Job, Store
+
+POLL_SECONDS = 0.3  # how often an idle worker looks at the queue
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Worker:
+    def __init__(self, settings: PlatformSettings, store: Store, name: str | None = None):
+        self.settings = settings
+        self.store = store
+        self.name = name or worker_name()
+        self.stopping = False
+
+    def run_forever(self) -> None:
+        while not self.stopping:
+            if not self.run_once():
+                time.sleep(POLL_SECONDS)
+
+    def run_once(self) -> bool:
+        """Grade one job if there is one; False when the queue was empty."""
+        job = self.store.claim(self.name, self.settings.lease_seconds)
+        if job is None:
+            return False
+        renewing = threading.Event()
+        threading.Thread(target=self._renew, args=(job, renewing), daemon=True).start()
+        try:
+            self._grade(job)
+        except Exception:  # noqa: BLE001 - the grader failed, not the learner: try again later
+            self.store.give_back(job, self.name, traceback.format_exc(),
+                                 self.settings.max_attempts)
+        finally:
+            renewing.set()
+        return True
+
+    def _grade(self, job: Job) -> None:
+        storage = self.settings.course_storage
+        folder = storage / job.folder
+        graded = Path("graded") / f"job-{job.id}-{job.attempts}" / f"{job.assignment}.ipynb"
+        report = grade(folder / f"{job.assignment}.ipynb",
+                       self.settings.masters_dir / job.assignment,
+                       self.settings.course_config, cache=storage / "templates",
+                       image=self.settings.grader_image,
+                       cell_timeout=self.settings.cell_timeout,
+                       job_timeout=self.settings.job_timeout,
+                       label=sandbox_label(job.id, job.attempts), graded_copy=storage / graded)
+        self.store.complete(job, self.name, report.score, report.max_score,
+                            json.loads(report.to_json()) | {"tests": [asdict(t)
+                                                                      for t in report.tests]},
+                            str(graded) if (storage / graded).exists() else None)
+
+    def _renew(self, job: Job, done: threading.Event) -> None:
+        while not done.wait(self.settings.lease_seconds / 3):
+            if not self.store.renew(job.id, self.name, self.settings.lease_seconds):
+                return
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="A grading worker of the course service.")
+    parser.add_argument("--once", action="store_true", help="grade at most one job, then stop")
+    args = parser.parse_args(argv)
+    settings = PlatformSettings()
+    store = Store(settings.course_db_url)
+    worker = Worker(settings, store)
+
+    def stop(*_):
+        worker.stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    if args.once:
+        worker.run_once()
+    else:
+        worker.run_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,249 @@
+"""nbgrader's exchange, through the course service instead of a shared folder.
+
+nbgrader's learner tools (the assignment list in JupyterLab, ``nbgrader fetch_assignment`` and
+friends) call these classes, configured in images/lab/nbgrader_config.py. Each talks to the
+course service over HTTP with this server's own hub token (``JUPYTERHUB_API_TOKEN``): the
+service knows who is asking from the token, and keeps the time of each submission itself.
+Nothing here is trusted by the service; these classes only move files.
+
+Instructor tools (release, collect, release feedback) are the service's job: those classes
+refuse with a message saying so.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from nbgrader.exchange.abc import (
+    ExchangeCollect,
+    ExchangeFetchAssignment,
+    ExchangeFetchFeedback,
+    ExchangeList,
+    ExchangeReleaseAssignment,
+    ExchangeReleaseFeedback,
+    ExchangeSubmit,
+)
+from nbgrader.exchange.abc.exchange import Exchange, ExchangeError
+from traitlets import Integer, Unicode, default
+
+SKIPPED = {".ipynb_checkpoints", "feedback", "__pycache__"}
+
+
+class ServiceExchange(Exchange):
+    """What every exchange class here shares: where the service is, and how to ask it."""
+
+    service_url = Unicode(
+        help="Address of the course service. Default: $DECODER_COURSE_URL. Example: "
+        "'http://172.29.0.1:8082/services/course/'.",
+    ).tag(config=True)
+
+    max_submission_mb = Integer(
+        20, help="Largest submission sent, in MB; the service checks it again. Example: 20.",
+    ).tag(config=True)
+
+    @default("service_url")
+    def _default_service_url(self) -> str:
+        return os.environ.get("DECODER_COURSE_URL", "")
+
+    def call(self, method: str, path: str, payload: dict | None = None):
+        if not self.service_url:
+            self.fail("Le service du cours est introuvable (DECODER_COURSE_URL est vide) : "
+                      "redémarrez votre serveur depuis la page d'accueil du cours.")
+        data = json.dumps(payload).encode() if payload is not None else None
+        request = urllib.request.Request(
+            self.service_url.rstrip("/") + "/api/" + path, data=data, method=method,
+            headers={"Authorization": f"token {os.environ.get('JUPYTERHUB_API_TOKEN', '')}",
+                     "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            try:
+                message = json.loads(error.read()).get("message")
+            except ValueError:
+                message = None
+            self.fail(message or f"Le service du cours a répondu {error.code} : réessayez "
+                      "dans un moment.")
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+            self.fail("Le service du cours ne répond pas ({}) : réessayez dans un moment."
+                      .format(getattr(error, "reason", error)))
+
+    def assignment_path(self, assignment_id: str) -> Path:
+        return Path(self.assignment_dir) / assignment_id
+
+
+class DecoderFetchAssignment(ServiceExchange, ExchangeFetchAssignment):
+    def init_src(self):
+        if not self.coursedir.assignment_id:
+            self.fail("Précisez l'exercice à récupérer.")
+
+    def init_dest(self):
+        self.dest = self.assignment_path(self.coursedir.assignment_id)
+
+    def copy_files(self):
+        release = self.call("GET", f"assignments/{self.coursedir.assignment_id}/files")
+        for name, content in release["files"].items():
+            target = (self.dest / name).resolve()
+            if self.dest.resolve() not in target.parents:
+                continue
+            if target.exists():  # never overwrite a learner's work: only add what is missing
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(base64.b64decode(content))
+        self.log.info("Fetched %s into %s", self.coursedir.assignment_id, self.dest)
+
+
+class DecoderSubmit(ServiceExchange, ExchangeSubmit):
+    def init_src(self):
+        self.src = self.assignment_path(self.coursedir.assignment_id)
+        if not self.src.is_dir():
+            self.fail(f"Le dossier {self.src} n'existe pas : récupérez d'abord l'exercice.")
+
+    def init_dest(self):
+        pass
+
+    def files(self) -> dict[str, bytes]:
+        found = {}
+        for path in sorted(self.src.rglob("*")):
+            relative = path.relative_to(self.src)
+            if path.is_symlink() or not path.is_file() or SKIPPED & set(relative.parts) \
+                    or any(part.startswith(".") for part in relative.parts):
+                continue
+            found[relative.as_posix()] = path.read_bytes()
+        return found
+
+    def copy_files(self):
+        files = self.files()
+        size = sum(map(len, files.values()))
+        limit = self.max_submission_mb * 2**20
+        if size > limit:
+            self.fail(f"La soumission pèse {size / 2**20:.1f} Mo, plus que la limite de "
+                      f"{self.max_submission_mb} Mo. Effacez les sorties des cellules (menu "
+                      "Édition → Effacer toutes les sorties) ou retirez les gros fichiers, "
+                      "puis soumettez à nouveau.")
+        answer = self.call("POST", f"assignments/{self.coursedir.assignment_id}/submissions",
+                           {"files": {name: base64.b64encode(content).decode()
+                                      for name, content in files.items()}})
+        self.timestamp = answer["timestamp"]
+        self.log.info("Submitted %s at %s", self.coursedir.assignment_id, self.timestamp)
+
+
+class DecoderList(ServiceExchange, ExchangeList):
+    def init_src(self):
+        pass
+
+    def init_dest(self):
+        pass
+
+    def copy_files(self):
+        pass
+
+    def list_files(self):
+        course_id = self.coursedir.course_id
+        if self.inbound or self.cached:
+            submitted = self._submitted(course_id)
+            self.log.info("Submitted assignments:")
+            for assignment in submitted:
+                for info in assignment["submissions"]:
+                    self.log.info("%s %s %s (%s, %s)", course_id, info["assignment_id"],
+                                  info["timestamp"], info["grading_state"],
+                                  "feedback ready" if info["has_exchange_feedback"]
+                                  else "no feedback yet")
+            return submitted
+        released = self._released(course_id)
+        self.log.info("Released assignments:")
+        for info in released:
+            self.log.info("%s %s (%s)", course_id, info["assignment_id"], info["status"])
+        return released
+
+    def remove_files(self):
+        self.fail("Le service du cours garde toutes les soumissions : rien n'est supprimé.")
+
+    def _released(self, course_id: str) -> list[dict]:
+        assignments = []
+        for item in self.call("GET", "assignments"):
+            aid = item["assignment_id"]
+            if self.coursedir.assignment_id and aid != self.coursedir.assignment_id:
+                continue
+            local = self.assignment_path(aid)
+            fetched = local.is_dir()
+            assignments.append({
+                "course_id": course_id, "assignment_id": aid,
+                "status": "fetched" if fetched else "released",
+                "path": str(local.resolve()) if fetched else aid,
+                "notebooks": [{"notebook_id": aid,
+                               "path": str((local / f"{aid}.ipynb").resolve())}],
+            })
+        return assignments
+
+    def _submitted(self, course_id: str) -> list[dict]:
+        by_assignment: dict[str, list[dict]] = {}
+        for item in self.call("GET", "submissions"):
+            aid = item["assignment_id"]
+            feedback = self.assignment_path(aid) / "feedback" / item["timestamp"]
+            local = feedback / f"{aid}.html"
+            has_local = local.is_file()
+            has_exchange = item["feedback_checksum"] is not None
+            updated = has_local and has_exchange and _digest(local) != item["feedback_checksum"]
+            notebook = {"notebook_id": aid, "path": aid, "has_local_feedback": has_local,
+                        "has_exchange_feedback": has_exchange, "feedback_updated": updated,
+                        "local_feedback_path": str(local) if has_local else None}
+            by_assignment.setdefault(aid, []).append({
+                "course_id": course_id, "student_id": os.environ.get("JUPYTERHUB_USER", ""),
+                "assignment_id": aid, "timestamp": item["timestamp"], "status": "submitted",
+                "path": aid, "notebooks": [notebook], "has_local_feedback": has_local,
+                "has_exchange_feedback": has_exchange, "feedback_updated": updated,
+                "local_feedback_path": str(feedback) if has_local else None,
+                "score": item["score"], "max_score": item["max_score"],
+                "grading_state": item["state"],
+            })
+        return [{"course_id": course_id, "student_id": os.environ.get("JUPYTERHUB_USER", ""),
+                 "assignment_id": aid, "status": "submitted", "submissions": items}
+                for aid, items in sorted(by_assignment.items())]
+
+
+class DecoderFetchFeedback(ServiceExchange, ExchangeFetchFeedback):
+    def init_src(self):
+        pass
+
+    def init_dest(self):
+        pass
+
+    def copy_files(self):
+        aid = self.coursedir.assignment_id
+        query = f"submissions?assignment={aid}" if aid else "submissions"
+        for item in self.call("GET", query):
+            if item["feedback_checksum"] is None:
+                continue
+            feedback = self.call("GET", f"submissions/{item['id']}/feedback")
+            folder = self.assignment_path(item["assignment_id"]) / "feedback" / item["timestamp"]
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{feedback['notebook_id']}.html").write_bytes(feedback["html"].encode())
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+class _InstructorOnly(ServiceExchange):
+    def start(self):
+        raise ExchangeError("Dans ce cours, le service du cours publie, collecte et rend les "
+                            "exercices : cette commande n'est pas utilisée ici.")
+
+
+class DecoderReleaseAssignment(_InstructorOnly, ExchangeReleaseAssignment):
+    pass
+
+
+class DecoderReleaseFeedback(_InstructorOnly, ExchangeReleaseFeedback):
+    pass
+
+
+class DecoderCollect(_InstructorOnly, ExchangeCollect):
+    pass

@@ -1,0 +1,243 @@
+"""The course service with the real hub, engine, learner containers and grading sandboxes:
+fetch, submit, feedback, who may see what, what is refused, what survives a restart, and a
+killed worker's job graded once. Learners act from inside their own container, with their own
+server's token, through nbgrader's commands (our exchange classes) or raw HTTP."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import time
+
+import docker
+import nbformat
+import pytest
+
+from decoder.service.gradebook import CourseGradebook
+from decoder.service.store import Store
+from tests import lab
+
+pytestmark = pytest.mark.docker
+
+NAME = "s1-bonjour"
+NOTEBOOK = f"/home/jovyan/exercices/{NAME}/{NAME}.ipynb"
+
+
+def master(platform) -> nbformat.NotebookNode:
+    return nbformat.read(platform.settings.masters_dir / NAME / f"{NAME}.ipynb", 4)
+
+
+def store(platform) -> Store:
+    return Store(platform.settings.course_db_url)
+
+
+def gradebook(platform) -> CourseGradebook:
+    settings = platform.settings
+    return CourseGradebook(settings.course_storage / "nbgrader", settings.masters_dir,
+                           settings.course_config)
+
+
+def fetch_and_solve(platform, learner, *, right: bool) -> None:
+    container = platform.container(learner)
+    lab.nbgrader(container, "fetch_assignment", NAME)
+    student = nbformat.reads(lab.read_file(container, NOTEBOOK), 4)
+    notebook = lab.solved(student, master(platform)) if right else student
+    lab.put_file(container, NOTEBOOK, nbformat.writes(notebook).encode())
+
+
+def wait_graded(container, assignment: str = NAME, count: int = 1, timeout: float = 120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, mine = lab.api(container, "GET", f"submissions?assignment={assignment}")
+        assert status == 200, mine
+        done = [s for s in mine if s["state"] in ("done", "failed")]
+        if len(done) >= count:
+            return mine
+        time.sleep(1)
+    raise AssertionError(f"not graded within {timeout} s: {mine}")
+
+
+@pytest.fixture(scope="module")
+def submitted_a(platform, learner_a):
+    """Learner A fetched week 1's first exercise, solved it and submitted it."""
+    fetch_and_solve(platform, learner_a, right=True)
+    container = platform.container(learner_a)
+    lab.nbgrader(container, "submit", NAME)
+    return wait_graded(container)[-1]
+
+
+def test_learner_fetches_submits_and_reads_feedback(platform, learner_a, submitted_a):
+    container = platform.container(learner_a)
+    assert submitted_a["state"] == "done"
+    assert (submitted_a["score"], submitted_a["max_score"]) == (3.0, 3.0)
+    lab.nbgrader(container, "fetch_feedback", NAME)
+    code, pages = lab.run(container, ["sh", "-c", f"cat exercices/{NAME}/feedback/*/*.html"])
+    assert code == 0, pages
+    assert "Note : <strong>3 / 3</strong>" in pages
+    assert "test(s) caché(s)" in pages
+    assert "BEGIN HIDDEN TESTS" not in pages and "assert" not in pages
+    # the formgrader's gradebook has it too (written by the service, shortly after)
+    deadline = time.monotonic() + 30
+    while gradebook(platform).score_of(NAME, learner_a.name) is None:
+        assert time.monotonic() < deadline, "the gradebook never got the score"
+        time.sleep(0.5)
+    assert gradebook(platform).score_of(NAME, learner_a.name) == (3.0, 3.0)
+
+
+def test_a_blank_submission_scores_zero_with_a_message_per_test(platform, learner_b):
+    fetch_and_solve(platform, learner_b, right=False)
+    container = platform.container(learner_b)
+    lab.nbgrader(container, "submit", NAME)
+    latest = wait_graded(container)[-1]
+    assert (latest["score"], latest["max_score"]) == (0.0, 3.0)
+    status, feedback = lab.api(container, "GET", f"submissions/{latest['id']}/feedback")
+    assert status == 200
+    assert all(t["message"] for t in feedback["report"]["tests"])
+    assert all("hidden_source" not in t and "detail" not in t for t in feedback["report"]["tests"])
+
+
+def test_learner_b_cannot_see_overwrite_or_submit_as_a(platform, learner_a, learner_b,
+                                                       submitted_a):
+    b = platform.container(learner_b)
+    a_id = submitted_a["id"]
+    before = store(platform).submission(a_id)
+    # read A's feedback, by id
+    assert lab.api(b, "GET", f"submissions/{a_id}/feedback")[0] == 404
+    # list: only B's own
+    status, mine = lab.api(b, "GET", "submissions")
+    assert status == 200 and a_id not in [s["id"] for s in mine]
+    # claim to be A, and backdate, in the body: the service takes neither
+    files = {f"{NAME}.ipynb": base64.b64encode(nbformat.writes(master(platform)).encode()).decode()}
+    status, answer = lab.api(b, "POST", f"assignments/{NAME}/submissions",
+                             {"files": files, "username": learner_a.name, "student_id":
+                              learner_a.name, "timestamp": "2001-01-01 00:00:00.000000 UTC"})
+    assert status == 201, answer
+    row = store(platform).submission(answer["id"])
+    assert row["username"] == learner_b.name
+    assert abs(time.time() - row["submitted_at"].timestamp()) < 120
+    # instructors' endpoints
+    for method, path in [("GET", f"instructor/assignments/{NAME}/submissions"),
+                         ("POST", f"instructor/assignments/{NAME}/regrade"),
+                         ("POST", f"instructor/assignments/{NAME}/release-hidden")]:
+        assert lab.api(b, method, path, {})[0] == 403, path
+    # no token, or a made-up one
+    assert lab.api(b, "GET", "submissions", token="")[0] == 403
+    assert lab.api(b, "GET", "submissions", token="0" * 32)[0] == 403
+    # A's submission is as it was
+    assert store(platform).submission(a_id) == before
+    assert [s["id"] for s in lab.api(platform.container(learner_a), "GET", "submissions")[1]
+            ] == [a_id]
+
+
+def refused(container, payload=None, *, raw_body=None, assignment=NAME) -> tuple[int, str]:
+    status, body = lab.api(container, "POST", f"assignments/{assignment}/submissions", payload,
+                           raw_body=raw_body)
+    return status, body["message"] if isinstance(body, dict) else body
+
+
+def notebook_files(platform, name: str = f"{NAME}.ipynb", extra: dict | None = None) -> dict:
+    files = {name: base64.b64encode(nbformat.writes(master(platform)).encode()).decode()}
+    return {"files": {**files, **(extra or {})}}
+
+
+def test_bad_submissions_are_refused_in_french_and_store_nothing(platform, learner_b):
+    b = platform.container(learner_b)
+    storage = platform.settings.course_storage
+    count = len(store(platform).submissions_of(learner_b.name))
+    outside = storage.parent / "evil.ipynb"
+    cases = {
+        "not open": refused(b, notebook_files(platform), assignment="s2-majorite"),
+        "unknown": refused(b, notebook_files(platform), assignment="s9-inconnu"),
+        "traversal": refused(b, notebook_files(platform, extra={
+            "../../evil.ipynb": base64.b64encode(b"{}").decode()})),
+        "hidden file": refused(b, notebook_files(platform, extra={
+            ".bashrc": base64.b64encode(b"x").decode()})),
+        "absolute": refused(b, notebook_files(platform, extra={
+            "/tmp/x.txt": base64.b64encode(b"x").decode()})),
+        "malformed notebook": refused(b, {"files": {f"{NAME}.ipynb": base64.b64encode(
+            b'{"cells": "oops"}').decode()}}),
+        "not json": refused(b, raw_body="{{{"),
+        "no notebook": refused(b, {"files": {"notes.txt": base64.b64encode(b"x").decode()}}),
+        "too big": refused(b, notebook_files(platform, extra={
+            "gros.csv": base64.b64encode(b"0" * (21 * 2**20)).decode()})),
+    }
+    expected = {"not open": 403, "unknown": 404, "too big": 413}
+    for case, (status, message) in cases.items():
+        assert status == expected.get(case, 400), (case, status, message)
+        assert any(word in message for word in ("exercice", "Exercice", "fichier", "carnet",
+                                                "soumission", "JSON", "Mo")), (case, message)
+    assert "pas encore ouvert" in cases["not open"][1]
+    assert "20 Mo" in cases["too big"][1]
+    assert not outside.exists()
+    assert len(store(platform).submissions_of(learner_b.name)) == count
+    assert not list((storage / "incoming").iterdir())
+
+
+def test_the_exchange_refuses_a_too_big_submission_before_sending(platform, learner_b):
+    b = platform.container(learner_b)
+    big = f"exercices/{NAME}/gros.bin"
+    code, _ = lab.run(b, ["sh", "-c", f"head -c 22000000 /dev/zero > {big}"])
+    assert code == 0
+    try:
+        code, output = lab.run(b, ["nbgrader", "submit", NAME])
+        assert code != 0 and "plus que la limite de 20 Mo" in output, output
+    finally:
+        lab.run(b, ["rm", "-f", big])
+
+
+def test_a_restarted_service_keeps_every_submission(platform, learner_a, submitted_a):
+    a = platform.container(learner_a)
+    before = lab.api(a, "GET", "submissions")[1]
+    platform.restart_hub()
+    deadline = time.monotonic() + 60
+    while True:
+        status, after = lab.api(a, "GET", "submissions")
+        if status == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert after == before
+    assert lab.api(a, "GET", f"submissions/{submitted_a['id']}/feedback")[0] == 200
+
+
+def slow_solution(platform) -> nbformat.NotebookNode:
+    notebook = nbformat.from_dict(json.loads(nbformat.writes(master(platform))))
+    notebook.cells.insert(0, nbformat.v4.new_code_cell("import time\ntime.sleep(12)"))
+    return notebook
+
+
+def test_a_killed_workers_job_is_graded_once(platform, learner_a, submitted_a):
+    a = platform.container(learner_a)
+    files = {f"{NAME}.ipynb": base64.b64encode(nbformat.writes(slow_solution(platform)).encode()
+                                               ).decode()}
+    status, answer = lab.api(a, "POST", f"assignments/{NAME}/submissions", {"files": files})
+    assert status == 201
+    jobs = store(platform)
+    deadline = time.monotonic() + 60
+    while not (running := [j for j in jobs.jobs_of(answer["id"]) if j["state"] == "running"]):
+        assert time.monotonic() < deadline, jobs.jobs_of(answer["id"])
+        time.sleep(0.2)
+    time.sleep(3)  # well inside the job: its sandbox runs
+    worker_pid = int(running[0]["worker"].rsplit(":", 1)[1])
+    os.kill(worker_pid, signal.SIGKILL)
+    graded = wait_graded(a, count=2, timeout=180)[-1]
+    assert graded["id"] == answer["id"] and graded["state"] == "done"
+    assert (graded["score"], graded["max_score"]) == (3.0, 3.0)
+    assert len(jobs.results_of(answer["id"])) == 1
+    assert [j["attempts"] for j in jobs.jobs_of(answer["id"])] == [2]
+    first_try = docker.from_env().containers.list(
+        all=True, filters={"label": f"decoder.job=job-{running[0]['id']}-1"})
+    assert first_try == []
+
+
+def test_hidden_tests_are_shown_once_released(platform, learner_b):
+    b = platform.container(learner_b)
+    latest = lab.api(b, "GET", f"submissions?assignment={NAME}")[1][0]
+    cli_token = platform.settings.path("secrets", "cli_token").read_text().strip()
+    status, _ = lab.api(b, "POST", f"instructor/assignments/{NAME}/release-hidden", {},
+                        token=cli_token)
+    assert status == 200
+    feedback = lab.api(b, "GET", f"submissions/{latest['id']}/feedback")[1]
+    assert any("hidden_source" in t and t["hidden_source"] for t in feedback["report"]["tests"])
+    assert "Tests cachés (publiés" in feedback["html"]

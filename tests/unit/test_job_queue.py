@@ -1,0 +1,89 @@
+"""The grading queue on a real SQLite database: one holder per job, results recorded once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from decoder.service.feedback import feedback_html, learner_view
+from decoder.service.store import Store
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    store = Store(f"sqlite:///{tmp_path / 'course.sqlite'}")
+    store.migrate()
+    store.migrate()  # upgrading twice is harmless
+    return store
+
+
+def submit(store: Store, who: str = "alice") -> int:
+    return store.add_submission(who, "s1-bonjour", dt.datetime(2026, 11, 24, 10), "f", 1, "x")
+
+
+def test_a_job_has_one_holder_and_only_the_holder_records_its_result(store):
+    submission = submit(store)
+    job = store.claim("w1", 60)
+    assert job.submission_id == submission and job.attempts == 1
+    assert store.claim("w2", 60) is None
+    assert not store.complete(job, "w2", 3, 3, {}, None)
+    assert store.complete(job, "w1", 3, 3, {}, None)
+    assert not store.complete(job, "w1", 3, 3, {}, None)  # never twice
+    assert len(store.results_of(submission)) == 1
+
+
+def test_a_dead_workers_job_goes_back_and_the_dead_worker_cannot_record(store):
+    submission = submit(store)
+    first = store.claim("dead", 60)
+    assert store.requeue(worker="dead") == 1
+    second = store.claim("alive", 60)
+    assert second.id == first.id and second.attempts == 2
+    assert not store.complete(first, "dead", 0, 3, {}, None)
+    assert store.complete(second, "alive", 3, 3, {}, None)
+    assert [r["score"] for r in store.results_of(submission)] == [3]
+
+
+def test_an_expired_lease_gives_the_job_back(store):
+    submit(store)
+    store.claim("slow", -1)  # a lease already over
+    assert store.requeue(expired=True) == 1
+    assert store.claim("other", 60) is not None
+
+
+def test_grading_failures_are_retried_then_marked_failed(store):
+    submission = submit(store)
+    for _ in range(3):
+        job = store.claim("w", 60)
+        store.give_back(job, "w", "docker is down", max_attempts=3)
+    assert store.claim("w", 60) is None
+    assert store.submission(submission)["state"] == "failed"
+
+
+def test_regrade_queues_the_newest_submission_of_each_learner(store):
+    submit(store, "alice")
+    newest = submit(store, "alice")
+    submit(store, "bruno")
+    batch, count = store.regrade("s1-bonjour")
+    assert count == 2
+    assert store.batch_progress(batch) == {"queued": 2}
+    assert {r["id"] for r in store.latest_submissions("s1-bonjour")} >= {newest}
+
+
+REPORT = {"assignment": "s1-bonjour", "score": 1, "max_score": 3, "error": "", "tests": [
+    {"grade_id": "test-a", "points": 1, "max_points": 1, "hidden_tests": 0, "message": "",
+     "detail": "", "hidden_source": ""},
+    {"grade_id": "test-b", "points": 0, "max_points": 2, "hidden_tests": 2,
+     "message": "Un test caché n'est pas passé", "detail": "assert f(0) == 1",
+     "hidden_source": "assert f(0) == 1"}]}
+
+
+def test_hidden_tests_stay_hidden_until_released():
+    hidden = learner_view(REPORT, hidden_released=False)
+    page = feedback_html(hidden, title="Dire bonjour", submitted_at="hier",
+                         hidden_released=False)
+    assert "assert f(0)" not in str(hidden) and "assert f(0)" not in page
+    assert "1 / 3" in page and "2 test(s) caché(s)" in page
+    shown = learner_view(REPORT, hidden_released=True)
+    assert "assert f(0) == 1" in feedback_html(shown, title="x", submitted_at="hier",
+                                               hidden_released=True)
