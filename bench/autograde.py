@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -28,7 +29,6 @@ import time
 from pathlib import Path
 
 import nbformat
-from traitlets.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from decoder.course import load_course  # noqa: E402
@@ -160,8 +160,10 @@ def main() -> int:
     names = [a.name for a in course.assignments_of(1) if not a.peer_reviewed]
     with tempfile.TemporaryDirectory(prefix="bench-autograde-") as tmp:
         tmp = Path(tmp)
-        settings = PlatformSettings(config=Config({"PlatformSettings": {
-            "data_dir": str(tmp / "data"), "grading_workers": args.workers}}))
+        # the workers read their settings from the environment, as under the service
+        os.environ["DECODER_DATA_DIR"] = str(tmp / "data")
+        os.environ["DECODER_GRADING_WORKERS"] = str(args.workers)
+        settings = PlatformSettings()
         work = submissions_for(names, args.submissions, settings.course_storage / "templates")
         print(f"{len(work)} submissions over {', '.join(names)}; "
               f"{settings.worker_count} worker(s) for ours", flush=True)

@@ -153,7 +153,7 @@ class SandboxKernelManager(AsyncKernelManager):
         self.connection_file = str(self.sandbox_folder / "kernel.json")
         if self.provisioner is None:
             self.provisioner = SandboxProvisioner(
-                kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, connection_info={},
+                kernel_id=self.kernel_id, kernel_spec=self.kernel_spec,
                 parent=self,
             )
         return await super()._async_pre_start_kernel(**kw)

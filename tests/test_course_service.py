@@ -9,7 +9,10 @@ import base64
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import docker
 import nbformat
@@ -199,6 +202,22 @@ def test_a_restarted_service_keeps_every_submission(platform, learner_a, submitt
         time.sleep(0.5)
     assert after == before
     assert lab.api(a, "GET", f"submissions/{submitted_a['id']}/feedback")[0] == 200
+    assert len(worker_pids(platform)) == platform.settings.worker_count  # none left over
+
+
+def worker_pids(platform) -> list[int]:
+    """Grading workers of this platform (found by their data folder)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            command = (proc / "cmdline").read_bytes()
+            environ = (proc / "environ").read_bytes()
+        except (OSError, ValueError):
+            continue
+        if b"decoder.service.worker" in command and \
+                f"DECODER_DATA_DIR={platform.settings.data_dir}".encode() in environ:
+            found.append(int(proc.name))
+    return found
 
 
 def slow_solution(platform) -> nbformat.NotebookNode:
@@ -241,3 +260,19 @@ def test_hidden_tests_are_shown_once_released(platform, learner_b):
     feedback = lab.api(b, "GET", f"submissions/{latest['id']}/feedback")[1]
     assert any("hidden_source" in t and t["hidden_source"] for t in feedback["report"]["tests"])
     assert "Tests cachés (publiés" in feedback["html"]
+
+
+def test_grade_all_regrades_every_learner_with_a_progress_bar(platform, learner_a, learner_b,
+                                                              submitted_a):
+    before = {row["id"]: len(store(platform).results_of(row["id"]))
+              for row in store(platform).latest_submissions(NAME)}
+    env = {**os.environ, **{f"DECODER_{k.upper()}": str(v) for k, v in {
+        "data_dir": platform.settings.data_dir, "public_port": platform.settings.public_port,
+    }.items()}}
+    result = subprocess.run([sys.executable, "-m", "decoder.cli", "grade-all", NAME], env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{len(before)}/{len(before)} graded" in result.stdout
+    assert learner_a.name in result.stdout and learner_b.name in result.stdout
+    after = {row_id: len(store(platform).results_of(row_id)) for row_id in before}
+    assert all(after[row_id] == before[row_id] + 1 for row_id in before)

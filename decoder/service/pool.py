@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -30,6 +31,8 @@ class WorkerPool:
         self.size = size
         self.log_dir = log_dir
         self.workers: list[subprocess.Popen] = []
+        self.stopping = False
+        self._lock = threading.Lock()  # check() runs in a thread, stop() in a signal handler
 
     @staticmethod
     def name_of(process: subprocess.Popen) -> str:
@@ -50,14 +53,20 @@ class WorkerPool:
 
     def check(self) -> None:
         """Replace dead workers, give their jobs back, and give back jobs whose lease ran out."""
+        with self._lock:
+            if not self.stopping:
+                self._check()
+
+    def _check(self) -> None:
         for index, process in enumerate(self.workers):
             if process.poll() is None:
                 continue
             _kill_group(process.pid)
             remove_sandboxes_of(self.store, self.name_of(process))
             given_back = self.store.requeue(worker=self.name_of(process))
-            log.warning("grading worker %s stopped (code %s); %d job(s) queued again",
-                        self.name_of(process), process.returncode, given_back)
+            level = logging.INFO if process.returncode == 0 else logging.WARNING
+            log.log(level, "grading worker %s stopped (code %s); %d job(s) queued again",
+                    self.name_of(process), process.returncode, given_back)
             self.workers[index] = self._spawn()
         self.store.requeue(expired=True)
 
@@ -65,6 +74,11 @@ class WorkerPool:
         return [process.pid for process in self.workers]
 
     def stop(self, wait_seconds: float = 5.0) -> None:
+        self.stopping = True  # a worker stopping now must not be replaced
+        with self._lock:
+            self._stop(wait_seconds)
+
+    def _stop(self, wait_seconds: float) -> None:
         for process in self.workers:
             _signal_group(process.pid, signal.SIGTERM)
         deadline = time.monotonic() + wait_seconds

@@ -26,6 +26,7 @@ from .pool import sandbox_label
 from .store import Job, Store
 
 POLL_SECONDS = 0.3  # how often an idle worker looks at the queue
+JOBS_PER_WORKER = 200  # then the worker exits and the pool starts a fresh one (no slow leaks)
 
 
 def worker_name() -> str:
@@ -40,8 +41,14 @@ class Worker:
         self.stopping = False
 
     def run_forever(self) -> None:
-        while not self.stopping:
-            if not self.run_once():
+        parent = os.getppid()
+        graded = 0
+        while not self.stopping and os.getppid() == parent:  # the service is gone: so are we
+            if self.run_once():
+                graded += 1
+                if graded >= JOBS_PER_WORKER:
+                    return
+            else:
                 time.sleep(POLL_SECONDS)
 
     def run_once(self) -> bool:
