@@ -137,7 +137,7 @@ def test_learner_b_cannot_see_overwrite_or_submit_as_a(platform, learner_a, lear
 def refused(container, payload=None, *, raw_body=None, assignment=NAME) -> tuple[int, str]:
     status, body = lab.api(container, "POST", f"assignments/{assignment}/submissions", payload,
                            raw_body=raw_body)
-    return status, body["message"] if isinstance(body, dict) else body
+    return status, body.get("message", str(body)) if isinstance(body, dict) else body
 
 
 def notebook_files(platform, name: str = f"{NAME}.ipynb", extra: dict | None = None) -> dict:
