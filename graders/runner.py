@@ -50,6 +50,7 @@ c.Autograde.autograde_preprocessors = [SandboxExecute, IgnorePattern, ClearMetad
 c.SandboxExecute.timeout = {cell_timeout}
 c.SandboxKernelManager.image = {image!r}
 c.SandboxKernelManager.job = {job!r}
+c.SandboxKernelManager.max_lifetime = {max_lifetime}
 '''
 
 
@@ -176,7 +177,8 @@ def grade(submission: Path, master_dir: Path, course_config: Path, *, cache: Pat
         shutil.copy(template / "course_config.py", job / "course_config.py")
         job_id = label or job.name.rsplit("-", 1)[-1]
         (job / "nbgrader_config.py").write_text(
-            GRADER_CONFIG.format(cell_timeout=cell_timeout, image=image, job=job_id))
+            GRADER_CONFIG.format(cell_timeout=cell_timeout, image=image, job=job_id,
+                                 max_lifetime=job_timeout + 60))
         folder = job / "submitted" / STUDENT / name
         shutil.copytree(master_dir, folder, ignore=shutil.ignore_patterns("*.ipynb", "*.toml"))
         try:

@@ -70,7 +70,8 @@ class SandboxProvisioner(LocalProvisioner):
             name=self.container_name, folder=folder, workdir=workdir, image=manager.image,
             memory=manager.memory, cpus=manager.cpus, pids=manager.pids,
             tmp_size=manager.tmp_size, job=manager.job,
-        ) + ["python", "-m", "ipykernel_launcher", "-f", connection_file,
+        ) + ["timeout", "-s", "KILL", str(manager.max_lifetime),
+             "python", "-m", "ipykernel_launcher", "-f", connection_file,
              "--HistoryManager.hist_file=:memory:"]
         # the docker client needs nothing of the grading process's environment
         kwargs["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -140,6 +141,10 @@ class SandboxKernelManager(AsyncKernelManager):
     max_copy_bytes = Integer(
         100 * 2**20, help="Most bytes of files copied next to the notebook into a sandbox. "
         "Example: 104857600.").tag(config=True)
+    max_lifetime = Integer(
+        600, help="Seconds after which a sandbox's kernel is killed from inside, whatever "
+        "happens to the grading process (a last guard against a sandbox left running). "
+        "Example: 600.").tag(config=True)
     job = Unicode("", help="Label of the grading job, to find its sandboxes if the job is "
                   "stopped from outside. Example: 'a1b2c3'.").tag(config=True)
 

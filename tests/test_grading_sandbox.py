@@ -241,3 +241,30 @@ def test_a_forged_result_file_changes_nothing(student_version, tmp_path, cache):
     (tmp_path / "again").mkdir()
     clean = graded(student_version, tmp_path / "again", cache, GOOD)
     assert clean.score == 3.0  # the template gradebook was not touched either
+
+
+def test_a_sandbox_never_outlives_its_lifetime(tmp_path):
+    """Whatever happens to the grading process, the kernel is killed from inside the sandbox
+    at its lifetime (here 3 s) and the container goes with it."""
+    import asyncio
+    import time
+
+    from graders.sandbox import SandboxKernelManager
+
+    label = f"lifetime-{tmp_path.name}"
+
+    async def started_then_left_alone() -> bool:
+        manager = SandboxKernelManager(kernel_name="python3", max_lifetime=3, job=label)
+        await manager.start_kernel(cwd=str(tmp_path))
+        try:
+            alive_at_start = await manager.is_alive()
+            deadline = time.monotonic() + 30
+            while await manager.is_alive() and time.monotonic() < deadline:
+                await asyncio.sleep(0.5)
+            return alive_at_start and not await manager.is_alive()
+        finally:
+            await manager.shutdown_kernel(now=True)
+
+    assert asyncio.run(started_then_left_alone())
+    left = docker.from_env().containers.list(all=True, filters={"label": f"decoder.job={label}"})
+    assert left == []
