@@ -28,13 +28,16 @@ from jupyter_client.provisioning import LocalProvisioner
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Float, Integer, Unicode
+from traitlets import Bool, Float, Integer, Unicode
+
+from .warm import WARM, SandboxSpec, WarmSandbox, owner
 
 SANDBOX_UID = 1000
 
 
 def sandbox_run_args(*, name: str, folder: Path, workdir: Path, image: str, memory: str,
-                     cpus: float, pids: int, tmp_size: str, job: str = "") -> list[str]:
+                     cpus: float, pids: int, tmp_size: str, job: str = "",
+                     owner: str = "") -> list[str]:
     """The ``docker run`` options of a grading sandbox (pure)."""
     return [
         "docker", "run", "--rm", "-i", "--name", name,
@@ -45,11 +48,39 @@ def sandbox_run_args(*, name: str, folder: Path, workdir: Path, image: str, memo
         "--memory", memory, "--memory-swap", memory,
         "--cpus", str(cpus), "--pids-limit", str(pids),
         "--init", "--log-driver", "none", "--label", "decoder.role=grading-sandbox",
-        "--label", f"decoder.job={job}",
+        "--label", f"decoder.job={job}", "--label", f"decoder.owner={owner}",
         "--env", "HOME=/tmp", "--env", "MPLBACKEND=Agg",
         "--volume", f"{folder}:{folder}", "--workdir", str(workdir),
         image,
     ]
+
+
+def kernel_command(connection_file: str, max_lifetime: int) -> list[str]:
+    """The kernel, killed from inside at ``max_lifetime`` seconds whatever happens outside."""
+    return ["timeout", "-s", "KILL", str(max_lifetime), "python", "-m", "ipykernel_launcher",
+            "-f", connection_file, "--HistoryManager.hist_file=:memory:"]
+
+
+def docker_client_env() -> dict[str, str]:
+    """The docker client needs nothing of the grading process's environment."""
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            **({"DOCKER_HOST": os.environ["DOCKER_HOST"]} if "DOCKER_HOST" in os.environ
+               else {})}
+
+
+def start_warm(spec: SandboxSpec, folder: Path, connection_file: str,
+               name: str) -> subprocess.Popen:
+    """Start a sandbox whose kernel waits for a job (see graders/warm.py)."""
+    workdir = folder / "work"
+    workdir.mkdir()
+    _give_to_sandbox(folder)
+    command = sandbox_run_args(
+        name=name, folder=folder, workdir=workdir, image=spec.image, memory=spec.memory,
+        cpus=spec.cpus, pids=spec.pids, tmp_size=spec.tmp_size, job="warm", owner=owner(),
+    ) + kernel_command(connection_file, spec.max_lifetime)
+    return subprocess.Popen(command, env=docker_client_env(), stdin=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
 
 
 class SandboxProvisioner(LocalProvisioner):
@@ -64,19 +95,24 @@ class SandboxProvisioner(LocalProvisioner):
         copy_regular_files(Path(kwargs.pop("cwd", None) or workdir), workdir,
                            max_bytes=manager.max_copy_bytes)
         _give_to_sandbox(folder)
+        if manager.keep_warm:
+            WARM.prepare(manager.spec(), start_warm)  # for the next job
+        warm = manager.warm
+        if warm is not None:  # already running: the files just copied appear in its workdir
+            self.container_name = warm.container
+            self.process, self.pid = warm.process, warm.process.pid
+            self.pgid = os.getpgid(warm.process.pid)
+            self.cwd = str(workdir)
+            _ACTIVE.setdefault(manager.job, set()).add(warm.container)
+            return self.connection_info
         self.container_name = f"decoder-grade-{manager.kernel_id}"
-        connection_file = manager.connection_file
+        _ACTIVE.setdefault(manager.job, set()).add(self.container_name)
         docker_cmd = sandbox_run_args(
             name=self.container_name, folder=folder, workdir=workdir, image=manager.image,
             memory=manager.memory, cpus=manager.cpus, pids=manager.pids,
-            tmp_size=manager.tmp_size, job=manager.job,
-        ) + ["timeout", "-s", "KILL", str(manager.max_lifetime),
-             "python", "-m", "ipykernel_launcher", "-f", connection_file,
-             "--HistoryManager.hist_file=:memory:"]
-        # the docker client needs nothing of the grading process's environment
-        kwargs["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                         **({"DOCKER_HOST": os.environ["DOCKER_HOST"]}
-                            if "DOCKER_HOST" in os.environ else {})}
+            tmp_size=manager.tmp_size, job=manager.job, owner=owner(),
+        ) + kernel_command(manager.connection_file, manager.max_lifetime)
+        kwargs["env"] = docker_client_env()
         kwargs["stdout"] = subprocess.DEVNULL
         kwargs["stderr"] = subprocess.DEVNULL
         return await super().launch_kernel(docker_cmd, **kwargs)
@@ -84,6 +120,7 @@ class SandboxProvisioner(LocalProvisioner):
     def _remove_container(self) -> None:
         if self.container_name:
             subprocess.run(["docker", "rm", "-f", self.container_name], capture_output=True)
+            _ACTIVE.get(self.parent.job, set()).discard(self.container_name)
 
     async def kill(self, restart: bool = False) -> None:
         self._remove_container()
@@ -145,17 +182,31 @@ class SandboxKernelManager(AsyncKernelManager):
         600, help="Seconds after which a sandbox's kernel is killed from inside, whatever "
         "happens to the grading process (a last guard against a sandbox left running). "
         "Example: 600.").tag(config=True)
+    keep_warm = Bool(
+        False, help="Keep a sandbox started ahead for the next kernel (long-lived grading "
+        "workers); a one-off grading leaves it off. Example: True.").tag(config=True)
     job = Unicode("", help="Label of the grading job, to find its sandboxes if the job is "
                   "stopped from outside. Example: 'a1b2c3'.").tag(config=True)
 
     sandbox_folder: Path
+    warm: WarmSandbox | None = None
+
+    def spec(self) -> SandboxSpec:
+        return SandboxSpec(self.image, self.memory, self.cpus, self.pids, self.tmp_size,
+                           self.max_lifetime)
 
     async def _async_pre_start_kernel(self, **kw):
         self.kernel_id = self.kernel_id or str(uuid.uuid4())
-        self.sandbox_folder = Path(tempfile.mkdtemp(prefix="decoder-grade-"))
-        self.transport = "ipc"
-        self.ip = str(self.sandbox_folder / "kernel")
-        self.connection_file = str(self.sandbox_folder / "kernel.json")
+        self.warm = WARM.take(self.spec()) if self.keep_warm else None
+        if self.warm is not None:  # its kernel already runs: talk to it as it expects
+            self.sandbox_folder = self.warm.folder
+            self.connection_file = self.warm.connection_file
+            self.load_connection_file(self.warm.connection_file)
+        else:
+            self.sandbox_folder = Path(tempfile.mkdtemp(prefix="decoder-grade-"))
+            self.transport = "ipc"
+            self.ip = str(self.sandbox_folder / "kernel")
+            self.connection_file = str(self.sandbox_folder / "kernel.json")
         if self.provisioner is None:
             self.provisioner = SandboxProvisioner(
                 kernel_id=self.kernel_id, kernel_spec=self.kernel_spec,
@@ -228,10 +279,15 @@ class SandboxExecute(Execute):
         return super().output(outs, msg, display_id, cell_index)
 
 
-def remove_job_sandboxes(job: str) -> None:
-    """Remove every sandbox of a grading job (after a job timeout, the kernel may still run)."""
-    found = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=decoder.job={job}"],
+_ACTIVE: dict[str, set[str]] = {}  # job label -> its sandboxes started or taken warm, here
+
+
+def remove_job_sandboxes(job: str, *, owner_label: str = "") -> None:
+    """Remove every sandbox of a grading job (after a job timeout, the kernel may still run),
+    or every sandbox started by the process ``owner_label`` (a worker that died)."""
+    label = f"decoder.owner={owner_label}" if owner_label else f"decoder.job={job}"
+    found = subprocess.run(["docker", "ps", "-aq", "--filter", f"label={label}"],
                            capture_output=True, text=True)
-    ids = found.stdout.split()
+    ids = found.stdout.split() + sorted(_ACTIVE.get(job, set()) if not owner_label else [])
     if ids:
         subprocess.run(["docker", "rm", "-f", *ids], capture_output=True)

@@ -54,8 +54,9 @@ def submission(student_version, tmp_path, answer: str, edit=None):
 
 def graded(student_version, tmp_path, cache, answer, edit=None, **options):
     path = submission(student_version, tmp_path, answer, edit)
+    # as a grading worker does: each job takes the sandbox the previous one started ahead
     return grade(path, MASTER, CONFIG, cache=cache, cell_timeout=options.get("cell_timeout", 10),
-                 job_timeout=120)
+                 job_timeout=120, keep_warm=True)
 
 
 def test_a_correct_answer_scores_full_marks(student_version, tmp_path, cache):

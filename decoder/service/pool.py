@@ -95,7 +95,10 @@ def sandbox_label(job_id: int, attempt: int) -> str:
 
 
 def remove_sandboxes_of(store: Store, worker: str | None = None) -> None:
-    """Remove the grading containers of the running jobs of ``worker`` (None: of all)."""
+    """Remove the grading containers of the running jobs of ``worker`` (None: of all), and
+    every sandbox ``worker`` started (its waiting one included)."""
+    if worker is not None:
+        remove_job_sandboxes("", owner_label=worker)
     for job in store.running_jobs():
         if worker is None or job["worker"] == worker:
             remove_job_sandboxes(sandbox_label(job["id"], job["attempts"]))

@@ -77,7 +77,8 @@ class Worker:
                        image=self.settings.grader_image,
                        cell_timeout=self.settings.cell_timeout,
                        job_timeout=self.settings.job_timeout,
-                       label=sandbox_label(job.id, job.attempts), graded_copy=storage / graded)
+                       label=sandbox_label(job.id, job.attempts), graded_copy=storage / graded,
+                       keep_warm=True)
         self.store.complete(job, self.name, report.score, report.max_score,
                             json.loads(report.to_json()) | {"tests": [asdict(t)
                                                                       for t in report.tests]},

@@ -1,0 +1,112 @@
+"""A grading sandbox started before it is needed, so that a job does not wait for the engine.
+
+A long-lived grading worker grades one job after another; most of a small job's time is the
+engine creating and starting the sandbox and the kernel booting in it. ``WarmSandboxes`` keeps
+one sandbox per settings ready: started in a thread while the previous job runs, used by exactly
+one job (its kernel has run nothing before), then removed like any other. A sandbox that waited
+past its lifetime is dead and is dropped; the job then starts one as before.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from jupyter_client.connect import write_connection_file
+
+
+@dataclass(frozen=True)
+class SandboxSpec:
+    """Everything that makes two sandboxes interchangeable."""
+
+    image: str
+    memory: str
+    cpus: float
+    pids: int
+    tmp_size: str
+    max_lifetime: int
+
+
+@dataclass
+class WarmSandbox:
+    folder: Path
+    connection_file: str
+    container: str
+    process: subprocess.Popen
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def remove(self) -> None:
+        subprocess.run(["docker", "rm", "-f", self.container], capture_output=True)
+        if self.process.poll() is None:  # the docker client, if it outlived its container
+            self.process.kill()
+        self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class WarmSandboxes:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._ready: dict[SandboxSpec, WarmSandbox] = {}
+        self._starting: set[SandboxSpec] = set()
+        atexit.register(self.remove_all)
+
+    def take(self, spec: SandboxSpec) -> WarmSandbox | None:
+        """The waiting sandbox for ``spec``, if one is ready and alive (it is then yours)."""
+        with self._lock:
+            sandbox = self._ready.pop(spec, None)
+        if sandbox is not None and not sandbox.alive():
+            sandbox.remove()
+            return None
+        return sandbox
+
+    def prepare(self, spec: SandboxSpec, start) -> None:
+        """Start a sandbox for ``spec`` in the background, unless one waits or is starting.
+        ``start(spec, folder, connection_file, name)`` returns the ``docker run`` process."""
+        with self._lock:
+            if spec in self._ready or spec in self._starting:
+                return
+            self._starting.add(spec)
+        threading.Thread(target=self._start, args=(spec, start), daemon=True,
+                         name="warm sandbox").start()
+
+    def _start(self, spec: SandboxSpec, start) -> None:
+        try:
+            folder = Path(tempfile.mkdtemp(prefix="decoder-grade-"))
+            connection_file = str(folder / "kernel.json")
+            write_connection_file(connection_file, transport="ipc", ip=str(folder / "kernel"),
+                                  key=uuid.uuid4().hex.encode(), kernel_name="python3")
+            name = f"decoder-grade-{uuid.uuid4()}"
+            process = start(spec, folder, connection_file, name)
+            sandbox = WarmSandbox(folder, connection_file, name, process)
+        finally:
+            with self._lock:
+                self._starting.discard(spec)
+        with self._lock:
+            previous = self._ready.pop(spec, None)
+            self._ready[spec] = sandbox
+        if previous is not None:
+            previous.remove()
+
+    def remove_all(self) -> None:
+        with self._lock:
+            waiting, self._ready = list(self._ready.values()), {}
+        for sandbox in waiting:
+            sandbox.remove()
+
+
+WARM = WarmSandboxes()  # per process: a worker grades one job at a time
+
+
+def owner() -> str:
+    """Label of the sandboxes this process started: the pool removes them if it dies."""
+    return f"{socket.gethostname()}:{os.getpid()}"
