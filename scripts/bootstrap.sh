@@ -14,6 +14,8 @@ command -v iptables >/dev/null || packages+=(iptables)
 command -v ip >/dev/null || packages+=(iproute2)
 command -v node >/dev/null || packages+=(nodejs npm)
 [ "$want_test" = 1 ] && ! command -v chromium >/dev/null && packages+=(chromium)
+# the course service's store is tested on PostgreSQL too (a throwaway server per test run)
+[ "$want_test" = 1 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && packages+=(postgresql)
 if [ ${#packages[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || { echo "Run as root (or install: ${packages[*]})" >&2; exit 1; }
   log "Installing Debian packages: ${packages[*]}"
