@@ -101,7 +101,8 @@ class PlatformSettings(Configurable):
 
     ui_language = Unicode(
         "fr",
-        help="Language of the hub's pages: 'fr' (our French templates) or 'en' (JupyterHub's "
+        help="Language of the hub's pages and of the course service's messages and feedback: "
+        "'fr' (our French templates) or 'en' (JupyterHub's "
         "own). JupyterLab's language can also be changed by each learner. Example: 'en'.",
     ).tag(config=True)
 

@@ -2,7 +2,8 @@
 
 Handlers are thin: who is calling comes from the hub (the token in the Authorization header,
 checked by JupyterHub's HubAuth, with the ``access:services!service=course`` scope), the rest is
-``CourseService``. Errors are JSON ``{"message": ...}`` in French, with the right status.
+``CourseService``. Errors are JSON ``{"message": ...}`` in the platform's language (French by
+default, English with ui_language = 'en'), with the right status.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from jupyterhub.services.auth import HubAuth, HubAuthenticated
 from tornado import ioloop, web
 
 from ..settings import PlatformSettings
+from .messages import say
 from .pool import WorkerPool, remove_sandboxes_of
 from .rules import Refused
 from .service import CourseService, Identity
@@ -53,11 +55,14 @@ class ApiHandler(HubAuthenticated, web.RequestHandler):
     def check_xsrf_cookie(self):
         """API calls carry a token, not a cookie."""
 
+    @property
+    def language(self) -> str:
+        return self.settings.get("language", "fr")
+
     def identity(self) -> Identity:
         model = self.get_current_user()
         if not model:
-            raise Refused(403, "Vous n'êtes pas connecté(e) au cours : rouvrez JupyterLab depuis "
-                          "la page d'accueil du cours, puis réessayez.")
+            raise Refused(403, "not_signed_in")
         kind = model.get("kind", "user")
         name = model["name"]
         return Identity(name, kind, instructor=kind == "user" and name in
@@ -71,7 +76,7 @@ class ApiHandler(HubAuthenticated, web.RequestHandler):
                 None, method, who, *args)
         except Refused as refused:
             self.set_status(refused.status)
-            result = {"message": refused.message}
+            result = {"message": refused.text(self.language)}
         else:
             self.set_status(status)
         self.set_header("Content-Type", "application/json; charset=utf-8")
@@ -82,13 +87,13 @@ class ApiHandler(HubAuthenticated, web.RequestHandler):
         try:
             return json.loads(self.request.body or b"null")
         except ValueError:
-            raise Refused(400, "La requête n'est pas du JSON valide.") from None
+            raise Refused(400, "not_json") from None
 
     def write_error(self, status_code: int, **kwargs) -> None:
         self.set_header("Content-Type", "application/json; charset=utf-8")
-        message = (f"Le service du cours a rencontré une erreur ({status_code}) : réessayez dans "
-                   "un moment, et prévenez votre formatrice si cela continue."
-                   if status_code >= 500 else f"Requête refusée ({status_code} {self._reason}).")
+        message = (say("server_error", self.language, status=status_code) if status_code >= 500
+                   else say("request_refused", self.language, status=status_code,
+                            reason=self._reason))
         self.finish(json.dumps({"message": message}, ensure_ascii=False))
 
 
@@ -113,7 +118,7 @@ class Submissions(ApiHandler):
             payload = self.body()
         except Refused as refused:
             self.set_status(refused.status)
-            self.finish({"message": refused.message})
+            self.finish({"message": refused.text(self.language)})
             return
         await self.answer(self.service.submit, name, payload, status=201)
 
@@ -163,7 +168,8 @@ def make_app(service: CourseService, prefix: str, instructors) -> web.Applicatio
         (f"{api}/instructor/assignments/{name}/regrade", Regrade),
         (f"{api}/instructor/assignments/{name}/release-hidden", ReleaseHidden),
         (rf"{api}/instructor/batches/(\w+)", Batch),
-    ], course_service=service, instructors=instructors)
+    ], course_service=service, instructors=instructors,
+        language=service.settings.ui_language)
 
 
 def main() -> None:

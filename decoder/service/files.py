@@ -23,18 +23,15 @@ def decode_files(payload: object) -> dict[str, bytes]:
     """``{"files": {"name": "<base64>"}}`` as bytes by name; refused when malformed."""
     files = payload.get("files") if isinstance(payload, dict) else None
     if not isinstance(files, dict) or not files:
-        raise Refused(400, "La soumission est vide ou mal formée : soumettez depuis la liste des "
-                      "exercices de JupyterLab.")
+        raise Refused(400, "empty")
     decoded = {}
     for name, text in files.items():
         if not isinstance(name, str) or not isinstance(text, str):
-            raise Refused(400, "La soumission est mal formée : soumettez depuis la liste des "
-                          "exercices de JupyterLab.")
+            raise Refused(400, "malformed")
         try:
             decoded[name] = base64.b64decode(text, validate=True)
         except ValueError:
-            raise Refused(400, f"Le fichier « {name[:120]} » est mal encodé : soumettez depuis "
-                          "la liste des exercices de JupyterLab.") from None
+            raise Refused(400, "bad_encoding", name=name[:120]) from None
     return decoded
 
 
@@ -52,7 +49,7 @@ def folder_name(text: str) -> str:
 def safe_join(root: Path, relative: str) -> Path:
     path = (root / relative).resolve()
     if root.resolve() not in path.parents:
-        raise Refused(400, f"Le nom de fichier « {relative[:120]} » n'est pas accepté.")
+        raise Refused(400, "bad_name", name=relative[:120])
     return path
 
 

@@ -67,8 +67,7 @@ class CourseService:
     def _gradable(self, name: str):
         assignment = assignment_open(self.course, name, self.now())
         if assignment.peer_reviewed:
-            raise Refused(404, f"L'exercice « {name} » est évalué par les pairs : il se rend "
-                          "avec l'évaluation par les pairs, pas ici.")
+            raise Refused(404, "peer_reviewed", name=name)
         return assignment
 
     def release_folder(self, name: str) -> Path:
@@ -107,10 +106,9 @@ class CourseService:
     def feedback(self, who: Identity, submission_id: int) -> dict:
         row = self.store.submission(submission_id)
         if row is None or (row["username"] != who.name and not who.may_teach):
-            raise Refused(404, "Cette soumission n'existe pas, ou n'est pas la vôtre.")
+            raise Refused(404, "not_yours")
         if not row["result"]:
-            raise Refused(409, "La correction de cette soumission n'est pas encore finie : "
-                          "réessayez dans quelques secondes.")
+            raise Refused(409, "not_graded_yet")
         released = self.store.hidden_released(row["assignment"])
         view = feedback.learner_view(json.loads(row["result"]["report"]), released)
         page = self._feedback_page(row)
@@ -124,21 +122,22 @@ class CourseService:
             title = self.course.assignment(row["assignment"]).title
         except KeyError:
             title = row["assignment"]
-        submitted = as_utc(row["submitted_at"]).strftime("%d/%m/%Y à %H:%M:%S UTC")
+        submitted = as_utc(row["submitted_at"]).strftime("%d/%m/%Y %H:%M:%S UTC")
         return feedback.feedback_html(view, title=title, submitted_at=submitted,
-                                      hidden_released=released)
+                                      hidden_released=released,
+                                      language=self.settings.ui_language)
 
     # ---- instructors and operators ----
 
     def _teacher(self, who: Identity) -> None:
         if not who.may_teach:
-            raise Refused(403, "Réservé aux formatrices et formateurs.")
+            raise Refused(403, "instructors_only")
 
     def _known(self, name: str) -> None:
         try:
             self.course.assignment(name)
         except KeyError:
-            raise Refused(404, f"L'exercice « {name} » n'existe pas dans ce cours.") from None
+            raise Refused(404, "unknown_assignment", name=name) from None
 
     def all_submissions(self, who: Identity, name: str) -> list[dict]:
         self._teacher(who)

@@ -16,6 +16,7 @@ import base64
 import hashlib
 import json
 import os
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -47,11 +48,26 @@ class ServiceExchange(Exchange):
         20, help="Largest submission sent, in MB; the service checks it again. Example: 20.",
     ).tag(config=True)
 
+    feedback_wait_seconds = Integer(
+        20, help="After a submission, wait this long for its grading and fetch the feedback, "
+        "so that the assignment list shows it at once (0: do not wait). Example: 20.",
+    ).tag(config=True)
+
     @default("service_url")
     def _default_service_url(self) -> str:
         return os.environ.get("DECODER_COURSE_URL", "")
 
     def call(self, method: str, path: str, payload: dict | None = None):
+        """The service's answer; a refusal or an unreachable service fails with its message."""
+        status, body = self.request(method, path, payload)
+        if status >= 400:
+            message = body.get("message") if isinstance(body, dict) else None
+            self.fail(message or f"Le service du cours a répondu {status} : réessayez dans un "
+                      "moment.")
+        return body
+
+    def request(self, method: str, path: str, payload: dict | None = None):
+        """(status, body) of one call to the service."""
         if not self.service_url:
             self.fail("Le service du cours est introuvable (DECODER_COURSE_URL est vide) : "
                       "redémarrez votre serveur depuis la page d'accueil du cours.")
@@ -62,14 +78,12 @@ class ServiceExchange(Exchange):
                      "Content-Type": "application/json"})
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
-                return json.loads(response.read() or b"null")
+                return response.status, json.loads(response.read() or b"null")
         except urllib.error.HTTPError as error:
             try:
-                message = json.loads(error.read()).get("message")
+                return error.code, json.loads(error.read())
             except ValueError:
-                message = None
-            self.fail(message or f"Le service du cours a répondu {error.code} : réessayez "
-                      "dans un moment.")
+                return error.code, None
         except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
             self.fail("Le service du cours ne répond pas ({}) : réessayez dans un moment."
                       .format(getattr(error, "reason", error)))
@@ -132,6 +146,20 @@ class DecoderSubmit(ServiceExchange, ExchangeSubmit):
                                       for name, content in files.items()}})
         self.timestamp = answer["timestamp"]
         self.log.info("Submitted %s at %s", self.coursedir.assignment_id, self.timestamp)
+        self.wait_for_feedback(answer)
+
+    def wait_for_feedback(self, submitted: dict) -> None:
+        """Graded in a second or two when the queue is empty: bring the feedback home now."""
+        deadline = time.monotonic() + self.feedback_wait_seconds
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            status, feedback = self.request("GET", f"submissions/{submitted['id']}/feedback")
+            if status != 200:  # not graded yet (409): the learner can fetch it later
+                continue
+            save_feedback(self.assignment_path(submitted["assignment_id"]), submitted["timestamp"],
+                          feedback)
+            self.log.info("Feedback ready: %s / %s", feedback["score"], feedback["max_score"])
+            return
 
 
 class DecoderList(ServiceExchange, ExchangeList):
@@ -222,9 +250,14 @@ class DecoderFetchFeedback(ServiceExchange, ExchangeFetchFeedback):
             if item["feedback_checksum"] is None:
                 continue
             feedback = self.call("GET", f"submissions/{item['id']}/feedback")
-            folder = self.assignment_path(item["assignment_id"]) / "feedback" / item["timestamp"]
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / f"{feedback['notebook_id']}.html").write_bytes(feedback["html"].encode())
+            save_feedback(self.assignment_path(item["assignment_id"]), item["timestamp"], feedback)
+
+
+def save_feedback(assignment: Path, timestamp: str, feedback: dict) -> None:
+    """Where nbgrader's assignment list looks for it: <assignment>/feedback/<timestamp>/."""
+    folder = assignment / "feedback" / timestamp
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{feedback['notebook_id']}.html").write_bytes(feedback["html"].encode())
 
 
 def _digest(path: Path) -> str:

@@ -108,3 +108,15 @@ def test_hidden_tests_stay_hidden_until_released():
     shown = learner_view(REPORT, hidden_released=True)
     assert "assert f(0) == 1" in feedback_html(shown, title="x", submitted_at="hier",
                                                hidden_released=True)
+
+
+def test_the_feedback_page_and_refusals_speak_english_when_asked():
+    from decoder.service.rules import Refused
+
+    page = feedback_html(learner_view(REPORT, hidden_released=False), title="Say hello",
+                         submitted_at="yesterday", hidden_released=False, language="en")
+    assert "Feedback on “Say hello”" in page and "2 hidden test(s)" in page
+    assert "Retour" not in page
+    refused = Refused(413, "too_big", size=21.0, limit=20.0)
+    assert "more than the 20 MB limit" in refused.text("en")
+    assert "plus que la limite de 20 Mo" in refused.text("fr") == refused.message
