@@ -86,4 +86,5 @@ c.DecoderSpawner.start_timeout = 120
 c.DecoderSpawner.http_timeout = 90
 c.DecoderSpawner.server_token_scopes = SERVER_TOKEN_SCOPES
 c.DecoderSpawner.course_file = settings.course_file
+c.DecoderSpawner.ui_language = settings.ui_language
 c.DecoderSpawner.course_service_url = f"{settings.course_service_url}/services/{COURSE_SERVICE}/"

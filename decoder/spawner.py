@@ -82,6 +82,11 @@ class DecoderSpawner(DockerSpawner):
         "'/srv/course/course.toml'.",
     ).tag(config=True)
 
+    ui_language = Unicode(
+        "fr", help="Language of the course's own messages in the learner's JupyterLab "
+        "(DECODER_UI_LANGUAGE): 'fr' or 'en'. Example: 'en'.",
+    ).tag(config=True)
+
     course_service_url = Unicode(
         "",
         help="Address of the course service as learner containers reach it (given to them as "
@@ -154,6 +159,7 @@ class DecoderSpawner(DockerSpawner):
         env["DECODER_LESSONS"] = " ".join(open_lessons(course, datetime.now(UTC)))
         if self.course_service_url:
             env["DECODER_COURSE_URL"] = self.course_service_url
+        env["DECODER_UI_LANGUAGE"] = self.ui_language
         return env
 
     async def create_object(self):

@@ -35,6 +35,38 @@ from traitlets import Integer, Unicode, default
 
 SKIPPED = {".ipynb_checkpoints", "feedback", "__pycache__"}
 
+SAY = {  # what these classes say themselves; the service's refusals come in its own language
+    "answered": ("Le service du cours a répondu {status} : réessayez dans un moment.",
+                 "The course service answered {status}: try again in a moment."),
+    "no_service": ("Le service du cours est introuvable (DECODER_COURSE_URL est vide) : "
+                   "redémarrez votre serveur depuis la page d'accueil du cours.",
+                   "The course service cannot be found (DECODER_COURSE_URL is empty): restart "
+                   "your server from the course's home page."),
+    "no_answer": ("Le service du cours ne répond pas ({reason}) : réessayez dans un moment.",
+                  "The course service does not answer ({reason}): try again in a moment."),
+    "which": ("Précisez l'exercice à récupérer.", "Say which exercise to fetch."),
+    "not_fetched": ("Le dossier {folder} n'existe pas : récupérez d'abord l'exercice.",
+                    "The folder {folder} does not exist: fetch the exercise first."),
+    "too_big": ("La soumission pèse {size:.1f} Mo, plus que la limite de {limit} Mo. Effacez "
+                "les sorties des cellules (menu Édition → Effacer toutes les sorties) ou retirez "
+                "les gros fichiers, puis soumettez à nouveau.",
+                "The submission weighs {size:.1f} MB, more than the {limit} MB limit. Clear the "
+                "cells' outputs (Edit → Clear Outputs of All Cells) or remove big files, then "
+                "submit again."),
+    "kept": ("Le service du cours garde toutes les soumissions : rien n'est supprimé.",
+             "The course service keeps every submission: nothing is removed."),
+    "instructors": ("Dans ce cours, le service du cours publie, collecte et rend les "
+                    "exercices : cette commande n'est pas utilisée ici.",
+                    "In this course the course service releases, collects and returns "
+                    "exercises: this command is not used here."),
+}
+
+
+def say(key: str, **params) -> str:
+    french, english = SAY[key]
+    english_wanted = os.environ.get("DECODER_UI_LANGUAGE", "fr") == "en"
+    return (english if english_wanted else french).format(**params)
+
 
 class ServiceExchange(Exchange):
     """What every exchange class here shares: where the service is, and how to ask it."""
@@ -62,15 +94,13 @@ class ServiceExchange(Exchange):
         status, body = self.request(method, path, payload)
         if status >= 400:
             message = body.get("message") if isinstance(body, dict) else None
-            self.fail(message or f"Le service du cours a répondu {status} : réessayez dans un "
-                      "moment.")
+            self.fail(message or say("answered", status=status))
         return body
 
     def request(self, method: str, path: str, payload: dict | None = None):
         """(status, body) of one call to the service."""
         if not self.service_url:
-            self.fail("Le service du cours est introuvable (DECODER_COURSE_URL est vide) : "
-                      "redémarrez votre serveur depuis la page d'accueil du cours.")
+            self.fail(say("no_service"))
         data = json.dumps(payload).encode() if payload is not None else None
         request = urllib.request.Request(
             self.service_url.rstrip("/") + "/api/" + path, data=data, method=method,
@@ -85,8 +115,7 @@ class ServiceExchange(Exchange):
             except ValueError:
                 return error.code, None
         except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-            self.fail("Le service du cours ne répond pas ({}) : réessayez dans un moment."
-                      .format(getattr(error, "reason", error)))
+            self.fail(say("no_answer", reason=getattr(error, "reason", error)))
 
     def assignment_path(self, assignment_id: str) -> Path:
         return Path(self.assignment_dir) / assignment_id
@@ -95,7 +124,7 @@ class ServiceExchange(Exchange):
 class DecoderFetchAssignment(ServiceExchange, ExchangeFetchAssignment):
     def init_src(self):
         if not self.coursedir.assignment_id:
-            self.fail("Précisez l'exercice à récupérer.")
+            self.fail(say("which"))
 
     def init_dest(self):
         self.dest = self.assignment_path(self.coursedir.assignment_id)
@@ -117,7 +146,7 @@ class DecoderSubmit(ServiceExchange, ExchangeSubmit):
     def init_src(self):
         self.src = self.assignment_path(self.coursedir.assignment_id)
         if not self.src.is_dir():
-            self.fail(f"Le dossier {self.src} n'existe pas : récupérez d'abord l'exercice.")
+            self.fail(say("not_fetched", folder=self.src))
 
     def init_dest(self):
         pass
@@ -137,10 +166,7 @@ class DecoderSubmit(ServiceExchange, ExchangeSubmit):
         size = sum(map(len, files.values()))
         limit = self.max_submission_mb * 2**20
         if size > limit:
-            self.fail(f"La soumission pèse {size / 2**20:.1f} Mo, plus que la limite de "
-                      f"{self.max_submission_mb} Mo. Effacez les sorties des cellules (menu "
-                      "Édition → Effacer toutes les sorties) ou retirez les gros fichiers, "
-                      "puis soumettez à nouveau.")
+            self.fail(say("too_big", size=size / 2**20, limit=self.max_submission_mb))
         answer = self.call("POST", f"assignments/{self.coursedir.assignment_id}/submissions",
                            {"files": {name: base64.b64encode(content).decode()
                                       for name, content in files.items()}})
@@ -191,7 +217,7 @@ class DecoderList(ServiceExchange, ExchangeList):
         return released
 
     def remove_files(self):
-        self.fail("Le service du cours garde toutes les soumissions : rien n'est supprimé.")
+        self.fail(say("kept"))
 
     def _released(self, course_id: str) -> list[dict]:
         assignments = []
@@ -266,8 +292,7 @@ def _digest(path: Path) -> str:
 
 class _InstructorOnly(ServiceExchange):
     def start(self):
-        raise ExchangeError("Dans ce cours, le service du cours publie, collecte et rend les "
-                            "exercices : cette commande n'est pas utilisée ici.")
+        raise ExchangeError(say("instructors"))
 
 
 class DecoderReleaseAssignment(_InstructorOnly, ExchangeReleaseAssignment):
