@@ -27,7 +27,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
-from .sandbox import remove_job_sandboxes
+from .sandbox import docker_client_env, remove_job_sandboxes
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -83,6 +83,10 @@ class GradeReport:
                           ensure_ascii=False, indent=2)
 
 
+class JobTimedOut(Exception):
+    """The grading job ran past its time limit."""
+
+
 def autograde_in_process(job: Path, name: str, *, timeout: float, label: str) -> None:
     """nbgrader's Autograde on ``job``, in this process. At the job timeout the job's
     sandboxes are removed: the kernel dies, the cells left fail, and the grading ends."""
@@ -113,15 +117,15 @@ def autograde_in_process(job: Path, name: str, *, timeout: float, label: str) ->
     finally:
         watchdog.cancel()
     if fired.is_set():
-        raise subprocess.TimeoutExpired("autograde", timeout)
+        raise JobTimedOut(timeout)
 
 
 def nbgrader_env() -> dict[str, str]:
     here = Path(__file__).resolve().parent.parent
-    return {"PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
+    return {**docker_client_env(),
+            "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
             "PYTHONPATH": str(here), "HOME": os.environ.get("HOME", "/root"),
-            "LANG": "C.UTF-8", **({"DOCKER_HOST": os.environ["DOCKER_HOST"]}
-                                  if "DOCKER_HOST" in os.environ else {})}
+            "LANG": "C.UTF-8"}
 
 
 def run_nbgrader(root: Path, *args: str, timeout: float) -> None:
@@ -191,8 +195,7 @@ def grade(submission: Path, master_dir: Path, course_config: Path, *, cache: Pat
         nbformat.write(notebook, folder / notebook_name)
         try:
             autograde_in_process(job, name, timeout=job_timeout, label=job_id)
-        except subprocess.TimeoutExpired:
-            remove_job_sandboxes(job_id)
+        except JobTimedOut:  # its sandboxes were removed when the time ran out
             return GradeReport(name, 0.0, max_score_of(master_dir / notebook_name),
                                error=f"temps dépassé : la correction a duré plus de "
                                f"{job_timeout} s")

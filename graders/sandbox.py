@@ -282,12 +282,20 @@ class SandboxExecute(Execute):
 _ACTIVE: dict[str, set[str]] = {}  # job label -> its sandboxes started or taken warm, here
 
 
-def remove_job_sandboxes(job: str, *, owner_label: str = "") -> None:
-    """Remove every sandbox of a grading job (after a job timeout, the kernel may still run),
-    or every sandbox started by the process ``owner_label`` (a worker that died)."""
-    label = f"decoder.owner={owner_label}" if owner_label else f"decoder.job={job}"
+def remove_job_sandboxes(job: str) -> None:
+    """Remove every sandbox of a grading job (after a job timeout, the kernel may still run):
+    those labelled with it, and a sandbox started ahead that this process gave to the job."""
+    _remove_labelled(f"decoder.job={job}", also=sorted(_ACTIVE.get(job, set())))
+
+
+def remove_sandboxes_started_by(owner_name: str) -> None:
+    """Remove every sandbox a grading process started (a worker that died)."""
+    _remove_labelled(f"decoder.owner={owner_name}")
+
+
+def _remove_labelled(label: str, also: list[str] = ()) -> None:
     found = subprocess.run(["docker", "ps", "-aq", "--filter", f"label={label}"],
                            capture_output=True, text=True)
-    ids = found.stdout.split() + sorted(_ACTIVE.get(job, set()) if not owner_label else [])
+    ids = found.stdout.split() + list(also)
     if ids:
         subprocess.run(["docker", "rm", "-f", *ids], capture_output=True)

@@ -114,13 +114,10 @@ class ReleaseFiles(ApiHandler):
 
 class Submissions(ApiHandler):
     async def post(self, name):
-        try:
-            payload = self.body()
-        except Refused as refused:
-            self.set_status(refused.status)
-            self.finish({"message": refused.text(self.language)})
-            return
-        await self.answer(self.service.submit, name, payload, status=201)
+        await self.answer(self._submit, name, status=201)
+
+    def _submit(self, who: Identity, name: str) -> dict:
+        return self.service.submit(who, name, self.body())
 
 
 class MySubmissions(ApiHandler):

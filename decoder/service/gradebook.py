@@ -80,8 +80,7 @@ class CourseGradebook:
         report = json.loads(row["report"])
         gradebook.update_or_create_student(student)
         submitted_at = row["submitted_at"].replace(tzinfo=dt.UTC)
-        submission = gradebook.update_or_create_submission(name, student,
-                                                           timestamp=submitted_at)
+        gradebook.update_or_create_submission(name, student, timestamp=submitted_at)
         notebook = name
         for test in report.get("tests", []):
             try:
@@ -90,7 +89,6 @@ class CourseGradebook:
                 continue
             grade.auto_score = test["points"]
         gradebook.db.commit()
-        del submission
         self._copy_notebooks(row, storage)
 
     def _copy_notebooks(self, row: dict, storage: Path) -> None:

@@ -18,7 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from graders.sandbox import remove_job_sandboxes
+from graders.sandbox import remove_job_sandboxes, remove_sandboxes_started_by
 
 from .store import Store
 
@@ -98,7 +98,7 @@ def remove_sandboxes_of(store: Store, worker: str | None = None) -> None:
     """Remove the grading containers of the running jobs of ``worker`` (None: of all), and
     every sandbox ``worker`` started (its waiting one included)."""
     if worker is not None:
-        remove_job_sandboxes("", owner_label=worker)
+        remove_sandboxes_started_by(worker)
     for job in store.running_jobs():
         if worker is None or job["worker"] == worker:
             remove_job_sandboxes(sandbox_label(job["id"], job["attempts"]))

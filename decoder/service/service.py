@@ -17,7 +17,7 @@ from . import feedback
 from .files import decode_files, encode_files, write_submission
 from .gradebook import CourseGradebook
 from .rules import Refused, assignment_open, check_submission
-from .store import Store, as_utc
+from .store import Store
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"  # nbgrader's own format for submissions
 OPERATOR_SERVICES = {"decoder-cli"}
@@ -95,8 +95,9 @@ class CourseService:
     def submissions(self, who: Identity, name: str | None = None) -> list[dict]:
         return [self._summary(row) for row in self.store.submissions_of(who.name, name)]
 
-    def _summary(self, row: dict) -> dict:
-        page = self._feedback_page(row) if row["result"] else None
+    def _summary(self, row: dict, page: str | None = None) -> dict:
+        if page is None and row["result"]:
+            page = self._rendered(row)[1]
         return {"id": row["id"], "assignment_id": row["assignment"],
                 "timestamp": stamp(row["submitted_at"]), "state": row["state"],
                 "score": row["result"]["score"] if row["result"] else None,
@@ -109,23 +110,23 @@ class CourseService:
             raise Refused(404, "not_yours")
         if not row["result"]:
             raise Refused(409, "not_graded_yet")
-        released = self.store.hidden_released(row["assignment"])
-        view = feedback.learner_view(json.loads(row["result"]["report"]), released)
-        page = self._feedback_page(row)
-        return {**self._summary(row), "report": view, "html": page,
+        view, page = self._rendered(row)
+        return {**self._summary(row, page), "report": view, "html": page,
                 "notebook_id": row["assignment"]}
 
-    def _feedback_page(self, row: dict) -> str:
+    def _rendered(self, row: dict) -> tuple[dict, str]:
+        """What the learner may read of a graded submission's report, and its page."""
         released = self.store.hidden_released(row["assignment"])
         view = feedback.learner_view(json.loads(row["result"]["report"]), released)
         try:
             title = self.course.assignment(row["assignment"]).title
         except KeyError:
             title = row["assignment"]
-        submitted = as_utc(row["submitted_at"]).strftime("%d/%m/%Y %H:%M:%S UTC")
-        return feedback.feedback_html(view, title=title, submitted_at=submitted,
+        submitted = row["submitted_at"].strftime("%d/%m/%Y %H:%M:%S UTC")  # UTC, from the store
+        page = feedback.feedback_html(view, title=title, submitted_at=submitted,
                                       hidden_released=released,
                                       language=self.settings.ui_language)
+        return view, page
 
     # ---- instructors and operators ----
 

@@ -141,13 +141,18 @@ class Store:
         row["result"] = dict(result) if result else None
         return row
 
+    @staticmethod
+    def _newest_ids(assignment: str):
+        """Query: the id of each learner's newest submission of ``assignment``."""
+        return (sa.select(sa.func.max(submissions.c.id))
+                .where(submissions.c.assignment == assignment)
+                .group_by(submissions.c.username))
+
     def latest_submissions(self, assignment: str) -> list[dict]:
         """The newest submission of each learner for ``assignment``."""
-        newest = (sa.select(sa.func.max(submissions.c.id))
-                  .where(submissions.c.assignment == assignment)
-                  .group_by(submissions.c.username))
         with self.engine.connect() as db:
-            rows = db.execute(sa.select(submissions).where(submissions.c.id.in_(newest))
+            rows = db.execute(sa.select(submissions)
+                              .where(submissions.c.id.in_(self._newest_ids(assignment)))
                               .order_by(submissions.c.username)).mappings().all()
             return [self._with_grading(db, dict(row)) for row in rows]
 
@@ -239,10 +244,10 @@ class Store:
     def regrade(self, assignment: str) -> tuple[str, int]:
         """Queue a new job for the newest submission of each learner; returns (batch, count)."""
         batch = uuid.uuid4().hex[:12]
-        latest = self.latest_submissions(assignment)
         with self.engine.begin() as db:
-            for row in latest:
-                db.execute(jobs.insert().values(submission_id=row["id"], state="queued",
+            latest = db.execute(self._newest_ids(assignment)).scalars().all()
+            for submission_id in latest:
+                db.execute(jobs.insert().values(submission_id=submission_id, state="queued",
                                                 attempts=0, batch=batch, created_at=utcnow()))
         return batch, len(latest)
 

@@ -16,7 +16,6 @@ import socket
 import threading
 import time
 import traceback
-from dataclasses import asdict
 from pathlib import Path
 
 from graders.runner import grade
@@ -80,8 +79,7 @@ class Worker:
                        label=sandbox_label(job.id, job.attempts), graded_copy=storage / graded,
                        keep_warm=True)
         self.store.complete(job, self.name, report.score, report.max_score,
-                            json.loads(report.to_json()) | {"tests": [asdict(t)
-                                                                      for t in report.tests]},
+                            json.loads(report.to_json()),
                             str(graded) if (storage / graded).exists() else None)
 
     def _renew(self, job: Job, done: threading.Event) -> None:
