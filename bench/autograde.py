@@ -11,6 +11,9 @@ bombs and memory floods are measured by the security tests, never outside a sand
 
 Prints throughput (submissions per minute) for both, the ratio, one submission's time to
 feedback (ours, queue empty), and checks that both agree on every non-hostile submission.
+Stock runs twice: at its own cell timeout (30 s) and at ours (``cell_timeout``, 10 s by
+default), since each endless loop costs a side one cell timeout: the second ratio shows what
+does not come from the shorter timeout.
 
     .venv/bin/python bench/autograde.py [--submissions 120]
 """
@@ -120,7 +123,8 @@ def run_ours(settings: PlatformSettings, work: list, workers: int) -> tuple[floa
     return elapsed, scores
 
 
-def run_stock(root: Path, work: list) -> tuple[float, dict]:
+def run_stock(root: Path, work: list, cell_timeout: int | None = None) -> tuple[float, dict]:
+    """Plain ``nbgrader autograde``: its own cell timeout (30 s) unless ``cell_timeout``."""
     shutil.copytree(PROJECT_ROOT / "course" / "source", root / "source")
     shutil.copy(PROJECT_ROOT / "course" / "nbgrader_config.py", root / "nbgrader_config.py")
     names = sorted({name for _, name, _ in work})
@@ -137,7 +141,9 @@ def run_stock(root: Path, work: list) -> tuple[float, dict]:
         nbformat.write(notebook, folder / f"{name}.ipynb")
     started = time.monotonic()
     for name in names:
-        subprocess.run([sys.executable, "-m", "nbgrader", "autograde", name],
+        timeout = [] if cell_timeout is None else [
+            f"--Execute.timeout={cell_timeout}"]
+        subprocess.run([sys.executable, "-m", "nbgrader", "autograde", name, *timeout],
                        cwd=root, env=env, capture_output=True)
     elapsed = time.monotonic() - started
     from nbgrader.api import Gradebook
@@ -171,6 +177,9 @@ def main() -> int:
         print(f"ours:  {ours_seconds:.1f} s", flush=True)
         stock_seconds, stock = run_stock(tmp / "stock", work)
         print(f"stock: {stock_seconds:.1f} s", flush=True)
+        # the endless loops cost each side its cell timeout: compare at equal timeouts too
+        same_seconds, _ = run_stock(tmp / "stock-same-timeout", work, settings.cell_timeout)
+        print(f"stock, cell timeout {settings.cell_timeout} s: {same_seconds:.1f} s", flush=True)
     n = len(work)
     disagree = [(learner, name, ours[(learner, name)], stock[(learner, name)])
                 for learner, name, _ in work if not learner.startswith("hostile")
@@ -180,6 +189,8 @@ def main() -> int:
         "submissions": n,
         "ours_per_minute": round(ours_rate, 1), "stock_per_minute": round(stock_rate, 1),
         "throughput_ratio": round(ours_rate / stock_rate, 2),
+        "cell_timeouts": {"ours": settings.cell_timeout, "stock": 30},
+        "throughput_ratio_same_cell_timeout": round(same_seconds / ours_seconds, 2),
         "ours_seconds_per_submission": round(ours_seconds / n, 2),
         "stock_seconds_per_submission": round(stock_seconds / n, 2),
         "one_submission_feedback_seconds": round(ours["feedback_seconds"], 2),

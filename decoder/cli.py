@@ -11,7 +11,7 @@ from pathlib import Path
 from . import hubprocess, images
 from .coursestate import CourseServiceClient
 from .engine import engine_answers, ensure_engine
-from .settings import PROJECT_ROOT, PlatformSettings
+from .settings import PlatformSettings
 
 
 def say(message: str) -> None:
@@ -76,13 +76,15 @@ def cmd_logs(settings: PlatformSettings, args) -> int:
 def cmd_grade(settings: PlatformSettings, args) -> int:
     from graders.runner import grade
 
-    master = PROJECT_ROOT / "course" / "source" / args.assignment
+    master = settings.masters_dir / args.assignment
     if not (master / f"{args.assignment}.ipynb").exists():
-        say(f"Unknown assignment {args.assignment!r}: no course/source/{args.assignment}/")
+        say(f"Unknown assignment {args.assignment!r}: no {master}/")
         return 2
     ensure_engine(settings.path("logs", "dockerd.log"), log=say)
-    result = grade(Path(args.notebook), master, PROJECT_ROOT / "course" / "nbgrader_config.py",
-                   cache=settings.path("grading-cache"))
+    # the same image and time limits as the service's workers: graded as a submission would be
+    result = grade(Path(args.notebook), master, settings.course_config,
+                   cache=settings.path("grading-cache"), image=settings.grader_image,
+                   cell_timeout=settings.cell_timeout, job_timeout=settings.job_timeout)
     if args.json:
         print(result.to_json())
         return 0

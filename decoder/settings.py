@@ -159,8 +159,16 @@ class PlatformSettings(Configurable):
         help="Image of the throwaway grading sandboxes. Example: 'decoder/grader:latest'.",
     ).tag(config=True)
 
+    sandboxes_ahead = Integer(
+        2, help="Grading sandboxes each worker keeps started ahead of its next jobs (each "
+        "used by one job only), so a job does not wait for the engine; 0 starts one per job "
+        "when it begins. Example: 2.",
+    ).tag(config=True)
+
     cell_timeout = Integer(
-        30, help="Seconds a cell of a submission may run while graded. Example: 30.",
+        10, help="Seconds a cell of a submission may run while graded. A beginner's cell "
+        "runs in milliseconds: 10 s tells a learner about an endless loop three times sooner "
+        "than nbgrader's 30 s; raise it for exercises that compute. Example: 30.",
     ).tag(config=True)
 
     job_timeout = Integer(

@@ -51,7 +51,7 @@ c.SandboxExecute.timeout = {cell_timeout}
 c.SandboxKernelManager.image = {image!r}
 c.SandboxKernelManager.job = {job!r}
 c.SandboxKernelManager.max_lifetime = {max_lifetime}
-c.SandboxKernelManager.keep_warm = {keep_warm}
+c.SandboxKernelManager.sandboxes_ahead = {sandboxes_ahead}
 '''
 
 
@@ -162,16 +162,16 @@ def prepare_assignment(master_dir: Path, course_config: Path, cache: Path) -> Pa
 
 
 def grade(submission: Path, master_dir: Path, course_config: Path, *, cache: Path,
-          image: str = "decoder/grader:latest", cell_timeout: int = 30,
+          image: str = "decoder/grader:latest", cell_timeout: int = 10,
           job_timeout: int = 300, label: str = "",
-          graded_copy: Path | None = None, keep_warm: bool = False) -> GradeReport:
+          graded_copy: Path | None = None, sandboxes_ahead: int = 0) -> GradeReport:
     """Grade ``submission`` against the master in ``master_dir``, in the sandbox.
 
     ``label`` names the job's sandboxes (to remove them if the job is stopped from outside);
     ``graded_copy``, when given, receives the graded notebook (hidden tests included: keep it
     on the service's side). nbgrader runs in this process: a long-lived worker imports it
-    once, not once per submission (about 3 s saved per job). ``keep_warm`` (workers) keeps
-    a sandbox started ahead for the next job (graders/warm.py)."""
+    once, not once per submission (about 3 s saved per job). ``sandboxes_ahead`` (workers)
+    keeps that many sandboxes started ahead for the next jobs (graders/warm.py)."""
     cache.mkdir(parents=True, exist_ok=True)
     name = master_dir.name
     notebook_name = f"{name}.ipynb"
@@ -184,7 +184,7 @@ def grade(submission: Path, master_dir: Path, course_config: Path, *, cache: Pat
         job_id = label or job.name.rsplit("-", 1)[-1]
         (job / "nbgrader_config.py").write_text(
             GRADER_CONFIG.format(cell_timeout=cell_timeout, image=image, job=job_id,
-                                 max_lifetime=job_timeout + 60, keep_warm=keep_warm))
+                                 max_lifetime=job_timeout + 60, sandboxes_ahead=sandboxes_ahead))
         folder = job / "submitted" / STUDENT / name
         shutil.copytree(master_dir, folder, ignore=shutil.ignore_patterns("*.ipynb", "*.toml"))
         try:

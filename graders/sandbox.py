@@ -16,19 +16,24 @@ folder that matters with the code it grades:
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 import uuid
 from pathlib import Path
+from queue import Empty
 
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Float, Integer, Unicode
+from traitlets import DottedObjectName, Float, Integer, Type, Unicode
 
 from .warm import WARM, SandboxSpec, WarmSandbox, owner
 
@@ -95,8 +100,8 @@ class SandboxProvisioner(LocalProvisioner):
         copy_regular_files(Path(kwargs.pop("cwd", None) or workdir), workdir,
                            max_bytes=manager.max_copy_bytes)
         _give_to_sandbox(folder)
-        if manager.keep_warm:
-            WARM.prepare(manager.spec(), start_warm)  # for the next job
+        if manager.sandboxes_ahead:
+            WARM.prepare(manager.spec(), start_warm, manager.sandboxes_ahead)  # next jobs
         warm = manager.warm
         if warm is not None:  # already running: the files just copied appear in its workdir
             self.container_name = warm.container
@@ -117,12 +122,20 @@ class SandboxProvisioner(LocalProvisioner):
         kwargs["stderr"] = subprocess.DEVNULL
         return await super().launch_kernel(docker_cmd, **kwargs)
 
+    async def send_signal(self, signum: int) -> None:
+        if signum == signal.SIGINT and self.parent.shutting_down:
+            return  # interrupting a kernel that is about to be removed only costs time
+        await super().send_signal(signum)
+
     def _remove_container(self) -> None:
         if self.container_name:
-            subprocess.run(["docker", "rm", "-f", self.container_name], capture_output=True)
+            remove_in_background(self.container_name)
             _ACTIVE.get(self.parent.job, set()).discard(self.container_name)
+            self.container_name = ""
 
     async def kill(self, restart: bool = False) -> None:
+        """Remove the sandbox (in the background) and end its docker client at once: the
+        kernel is throwaway, so there is nothing to shut down gracefully."""
         self._remove_container()
         await super().kill(restart)
 
@@ -165,7 +178,37 @@ def _give_to_sandbox(folder: Path) -> None:
         os.chmod(folder, 0o777)
 
 
+class SandboxKernelClient(AsyncKernelClient):
+    """jupyter_client's client, without the 0.2 s of silence it waits for on IOPub once the
+    kernel answers (a fifth of a small job): nbclient reads only the messages that answer
+    its own requests, so a late status message from the start changes nothing."""
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        while True:
+            self.kernel_info()
+            try:
+                reply = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                reply = None
+            if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                try:  # the same request's status on IOPub: IOPub is connected too
+                    await self.iopub_channel.get_msg(timeout=1)
+                except Empty:
+                    pass
+                else:
+                    self._handle_kernel_info_reply(reply)
+                    return
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+
+
 class SandboxKernelManager(AsyncKernelManager):
+    client_class = DottedObjectName("graders.sandbox.SandboxKernelClient")
+    client_factory = Type(SandboxKernelClient, klass=AsyncKernelClient)
+
     image = Unicode("decoder/grader:latest",
                     help="Image of the grading sandbox. Example: 'decoder/grader:latest'."
                     ).tag(config=True)
@@ -182,9 +225,9 @@ class SandboxKernelManager(AsyncKernelManager):
         600, help="Seconds after which a sandbox's kernel is killed from inside, whatever "
         "happens to the grading process (a last guard against a sandbox left running). "
         "Example: 600.").tag(config=True)
-    keep_warm = Bool(
-        False, help="Keep a sandbox started ahead for the next kernel (long-lived grading "
-        "workers); a one-off grading leaves it off. Example: True.").tag(config=True)
+    sandboxes_ahead = Integer(
+        0, help="Sandboxes kept started ahead for the next kernels (long-lived grading "
+        "workers); a one-off grading keeps none. Example: 2.").tag(config=True)
     job = Unicode("", help="Label of the grading job, to find its sandboxes if the job is "
                   "stopped from outside. Example: 'a1b2c3'.").tag(config=True)
 
@@ -197,11 +240,15 @@ class SandboxKernelManager(AsyncKernelManager):
 
     async def _async_pre_start_kernel(self, **kw):
         self.kernel_id = self.kernel_id or str(uuid.uuid4())
-        self.warm = WARM.take(self.spec()) if self.keep_warm else None
+        self.warm = WARM.take(self.spec()) if self.sandboxes_ahead else None
         if self.warm is not None:  # its kernel already runs: talk to it as it expects
             self.sandbox_folder = self.warm.folder
             self.connection_file = self.warm.connection_file
             self.load_connection_file(self.warm.connection_file)
+            # and never rewrite it: jupyter_client would delete it and write it back as root,
+            # mode 0600, and a kernel still booting would then miss it, make its own sockets
+            # and never answer (a job stalled 60 s, about once in a hundred)
+            self._connection_file_written = True
         else:
             self.sandbox_folder = Path(tempfile.mkdtemp(prefix="decoder-grade-"))
             self.transport = "ipc"
@@ -213,6 +260,10 @@ class SandboxKernelManager(AsyncKernelManager):
                 parent=self,
             )
         return await super()._async_pre_start_kernel(**kw)
+
+    async def _async_wait(self, pollinterval: float = 0.02) -> None:
+        # the docker client ends within milliseconds of its kill: look more often than 0.1 s
+        await super()._async_wait(pollinterval)
 
     def remove_sandbox_folder(self) -> None:
         folder = getattr(self, "sandbox_folder", None)
@@ -244,6 +295,7 @@ class SandboxExecute(Execute):
 
     def __init__(self, *args, **kwargs):
         kwargs["kernel_manager_class"] = SandboxKernelManager
+        kwargs.setdefault("shutdown_kernel", "immediate")  # a throwaway kernel: just remove it
         super().__init__(*args, **kwargs)
         self._output_budget: dict[int, int] = {}
 
@@ -280,6 +332,29 @@ class SandboxExecute(Execute):
 
 
 _ACTIVE: dict[str, set[str]] = {}  # job label -> its sandboxes started or taken warm, here
+_REMOVING: list[subprocess.Popen] = []  # removals started and not yet seen finished
+
+
+def remove_in_background(container: str) -> None:
+    """Start removing a sandbox and return: the grading of a job does not wait for its
+    sandbox to go (about 0.2 s of each job). Removals still running when the process ends
+    are waited for (``wait_for_removals``); a process that dies leaves its sandboxes to the
+    pool, which removes them by owner label."""
+    _REMOVING[:] = [process for process in _REMOVING if process.poll() is None]
+    _REMOVING.append(subprocess.Popen(["docker", "rm", "-f", container],
+                                      env=docker_client_env(), stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL))
+
+
+@atexit.register
+def wait_for_removals(timeout: float = 60) -> None:
+    """Block until every removal started here has finished."""
+    for process in _REMOVING:
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    _REMOVING.clear()
 
 
 def remove_job_sandboxes(job: str) -> None:

@@ -2,9 +2,11 @@
 
 A long-lived grading worker grades one job after another; most of a small job's time is the
 engine creating and starting the sandbox and the kernel booting in it. ``WarmSandboxes`` keeps
-one sandbox per settings ready: started in a thread while the previous job runs, used by exactly
-one job (its kernel has run nothing before), then removed like any other. A sandbox that waited
-past its lifetime is dead and is dropped; the job then starts one as before.
+a few sandboxes per settings ready (``ahead``): started in threads while the previous jobs run,
+each used by exactly one job (its kernel has run nothing before), then removed like any other.
+One ahead is not enough: a sandbox takes longer to boot than a small job takes to grade. A
+sandbox that waited past its lifetime is dead and is dropped; the job then starts one as
+before.
 """
 
 from __future__ import annotations
@@ -56,28 +58,34 @@ class WarmSandbox:
 class WarmSandboxes:
     def __init__(self):
         self._lock = threading.Lock()
-        self._ready: dict[SandboxSpec, WarmSandbox] = {}
-        self._starting: set[SandboxSpec] = set()
+        self._ready: dict[SandboxSpec, list[WarmSandbox]] = {}
+        self._starting: dict[SandboxSpec, int] = {}
         atexit.register(self.remove_all)
 
     def take(self, spec: SandboxSpec) -> WarmSandbox | None:
-        """The waiting sandbox for ``spec``, if one is ready and alive (it is then yours)."""
-        with self._lock:
-            sandbox = self._ready.pop(spec, None)
-        if sandbox is not None and not sandbox.alive():
+        """The oldest sandbox waiting for ``spec`` that is still alive (it is then yours);
+        those that died while waiting are removed."""
+        while True:
+            with self._lock:
+                waiting = self._ready.get(spec)
+                sandbox = waiting.pop(0) if waiting else None
+            if sandbox is None or sandbox.alive():
+                return sandbox
             sandbox.remove()
-            return None
-        return sandbox
 
-    def prepare(self, spec: SandboxSpec, start) -> None:
-        """Start a sandbox for ``spec`` in the background, unless one waits or is starting.
-        ``start(spec, folder, connection_file, name)`` returns the ``docker run`` process."""
+    def prepare(self, spec: SandboxSpec, start, ahead: int = 1) -> None:
+        """Start sandboxes for ``spec`` in the background until ``ahead`` of them wait or are
+        starting. ``start(spec, folder, connection_file, name)`` returns the ``docker run``
+        process."""
         with self._lock:
-            if spec in self._ready or spec in self._starting:
+            missing = (ahead - len(self._ready.get(spec, []))
+                       - self._starting.get(spec, 0))
+            if missing <= 0:
                 return
-            self._starting.add(spec)
-        threading.Thread(target=self._start, args=(spec, start), daemon=True,
-                         name="warm sandbox").start()
+            self._starting[spec] = self._starting.get(spec, 0) + missing
+        for _ in range(missing):
+            threading.Thread(target=self._start, args=(spec, start), daemon=True,
+                             name="warm sandbox").start()
 
     def _start(self, spec: SandboxSpec, start) -> None:
         try:
@@ -90,16 +98,14 @@ class WarmSandboxes:
             sandbox = WarmSandbox(folder, connection_file, name, process)
         finally:
             with self._lock:
-                self._starting.discard(spec)
+                self._starting[spec] -= 1
         with self._lock:
-            previous = self._ready.pop(spec, None)
-            self._ready[spec] = sandbox
-        if previous is not None:
-            previous.remove()
+            self._ready.setdefault(spec, []).append(sandbox)
 
     def remove_all(self) -> None:
         with self._lock:
-            waiting, self._ready = list(self._ready.values()), {}
+            waiting = [sandbox for queue in self._ready.values() for sandbox in queue]
+            self._ready = {}
         for sandbox in waiting:
             sandbox.remove()
 

@@ -56,7 +56,7 @@ def graded(student_version, tmp_path, cache, answer, edit=None, **options):
     path = submission(student_version, tmp_path, answer, edit)
     # as a grading worker does: each job takes the sandbox the previous one started ahead
     return grade(path, MASTER, CONFIG, cache=cache, cell_timeout=options.get("cell_timeout", 10),
-                 job_timeout=120, keep_warm=True)
+                 job_timeout=120, sandboxes_ahead=1)
 
 
 def test_a_correct_answer_scores_full_marks(student_version, tmp_path, cache):
@@ -250,7 +250,7 @@ def test_a_sandbox_never_outlives_its_lifetime(tmp_path):
     import asyncio
     import time
 
-    from graders.sandbox import SandboxKernelManager
+    from graders.sandbox import SandboxKernelManager, wait_for_removals
 
     label = f"lifetime-{tmp_path.name}"
 
@@ -267,5 +267,51 @@ def test_a_sandbox_never_outlives_its_lifetime(tmp_path):
             await manager.shutdown_kernel(now=True)
 
     assert asyncio.run(started_then_left_alone())
+    wait_for_removals()
     left = docker.from_env().containers.list(all=True, filters={"label": f"decoder.job={label}"})
     assert left == []
+
+
+def test_a_sandbox_started_ahead_answers_on_the_connection_file_it_was_given(tmp_path):
+    """The kernel of a sandbox started ahead reads its connection file while it boots, maybe
+    after a job has taken it. jupyter_client rewrites that file before a launch (deleted, then
+    written again by root, mode 0600): a kernel booting just then would not find it, listen
+    elsewhere and never answer (seen: a job stalled 60 s about once in a hundred). The file
+    must be the one the sandbox was started with, and the kernel must answer on it. Once
+    the job is over, its sandbox is gone."""
+    import asyncio
+    import os
+    import time
+
+    from graders.sandbox import WARM, SandboxKernelManager, start_warm, wait_for_removals
+
+    async def take_the_waiting_sandbox():
+        manager = SandboxKernelManager(kernel_name="python3", sandboxes_ahead=1,
+                                       job=f"ahead-{tmp_path.name}")
+        WARM.prepare(manager.spec(), start_warm, 1)
+        deadline = time.monotonic() + 30
+        while not WARM._ready.get(manager.spec()) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        waiting = WARM._ready[manager.spec()][0]
+        before = os.stat(waiting.connection_file)
+        await manager.start_kernel(cwd=str(tmp_path))
+        client = manager.client()
+        try:
+            after = os.stat(manager.connection_file)
+            assert manager.warm is waiting
+            assert (after.st_ino, after.st_uid, after.st_mode) == (
+                before.st_ino, before.st_uid, before.st_mode)
+            client.start_channels()
+            await client.wait_for_ready(timeout=30)
+            reply = await client.execute_interactive("print(6 * 7)", timeout=30,
+                                                     output_hook=lambda msg: None)
+            assert reply["content"]["status"] == "ok"
+        finally:
+            client.stop_channels()
+            await manager.shutdown_kernel(now=True)
+            WARM.remove_all()  # the one it started ahead for a next job
+        return waiting.container
+
+    container = asyncio.run(take_the_waiting_sandbox())
+    wait_for_removals()
+    assert docker.from_env().containers.list(all=True, filters={"name": container}) == []

@@ -1,4 +1,4 @@
-"""Sandboxes started ahead: one per settings, each handed out once, dead ones dropped.
+"""Sandboxes started ahead: a few per settings, each handed out once, dead ones dropped.
 A process stands in for the `docker run` of a sandbox (the real one is exercised by
 tests/test_grading_sandbox.py, whose jobs each take the sandbox the previous one started)."""
 
@@ -29,6 +29,10 @@ def ready(pool: WarmSandboxes, spec: SandboxSpec = SPEC):
     return None
 
 
+def waiting_count(pool: WarmSandboxes) -> int:
+    return sum(len(queue) for queue in pool._ready.values())
+
+
 def test_a_sandbox_started_ahead_is_handed_out_once():
     pool = WarmSandboxes()
     pool.prepare(SPEC, sleeper(30))
@@ -45,10 +49,10 @@ def test_a_sandbox_that_died_while_waiting_is_dropped():
     pool = WarmSandboxes()
     pool.prepare(SPEC, sleeper(0))
     deadline = time.monotonic() + 10
-    while SPEC not in pool._ready and time.monotonic() < deadline:
+    while not pool._ready.get(SPEC) and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.3)  # its process has ended (as at the end of its lifetime)
-    folder = pool._ready[SPEC].folder
+    folder = pool._ready[SPEC][0].folder
     assert pool.take(SPEC) is None
     assert not folder.exists()
 
@@ -59,8 +63,41 @@ def test_other_settings_get_their_own_sandbox_and_leftovers_are_removed():
     pool.prepare(SPEC, sleeper(30))
     pool.prepare(other, sleeper(30))
     deadline = time.monotonic() + 10
-    while len(pool._ready) < 2 and time.monotonic() < deadline:
+    while waiting_count(pool) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
-    waiting = list(pool._ready.values())
+    waiting = [sandbox for queue in pool._ready.values() for sandbox in queue]
     pool.remove_all()
     assert all(not s.alive() and not s.folder.exists() for s in waiting)
+
+
+def test_several_ahead_are_handed_out_oldest_first_and_only_the_missing_are_started():
+    pool = WarmSandboxes()
+    started = []
+
+    def start(spec, folder, connection_file, name):
+        started.append(name)
+        return subprocess.Popen(["sleep", "30"])
+
+    def wait_for(count: int) -> None:
+        deadline = time.monotonic() + 10
+        while waiting_count(pool) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    pool.prepare(SPEC, start, ahead=2)
+    pool.prepare(SPEC, start, ahead=2)  # two are starting or waiting: nothing more
+    wait_for(2)
+    assert len(started) == 2
+    in_order = [sandbox.container for sandbox in pool._ready[SPEC]]
+    taken = [pool.take(SPEC)]
+    try:
+        assert taken[0].container == in_order[0]
+        pool.prepare(SPEC, start, ahead=2)  # one was taken: one more starts
+        wait_for(2)
+        assert len(started) == 3
+        taken += [pool.take(SPEC), pool.take(SPEC)]
+        assert [sandbox.container for sandbox in taken] == [*in_order, started[2]]
+        assert pool.take(SPEC) is None
+    finally:
+        for sandbox in taken:
+            sandbox.remove()
+        pool.remove_all()
