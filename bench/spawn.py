@@ -1,11 +1,11 @@
 """Spawn benchmark: our platform against stock DockerSpawner, same image, same run.
 
-For each stack: one warm-up spawn, five single spawns one after the other (median), then a
-burst of N learners started at once through the hub's REST API. Each learner's time runs from
-the start request to JupyterLab's page answering 200 (lab-ready). CPU-seconds per spawn are
-the whole machine's busy CPU time during the burst divided by N (the machine is shared: compare
-the ratio, not the absolute figure). Idle memory is each learner container's memory (cgroup
-usage less page cache) 20 s after the burst.
+For each stack, once the machine is quiet: one warm-up spawn, five single spawns one after the
+other (median), then a burst of N learners started at once through the hub's REST API. Each
+learner's time runs from the start request to JupyterLab's page answering 200 (lab-ready).
+CPU-seconds per spawn are the whole machine's busy CPU time during the burst divided by N (the
+machine is shared: compare the ratio, not the absolute figure). Idle memory is each learner
+container's memory (cgroup usage less page cache) 20 s after the burst.
 
     .venv/bin/python bench/spawn.py [--learners 10]
 """
@@ -102,7 +102,20 @@ class Stack:
             self.api("DELETE", f"/users/{name}")
 
 
+def wait_until_quiet(most_busy_cores: float = 0.3, longest: float = 300) -> float:
+    """Wait until the machine is nearly idle (a hub just started may still be busy: ours
+    prepares the course's exercises once), so that both stacks start from the same quiet."""
+    started = time.monotonic()
+    while time.monotonic() - started < longest:
+        before = busy_cpu_seconds()
+        time.sleep(2)
+        if (busy_cpu_seconds() - before) / 2 < most_busy_cores:
+            break
+    return time.monotonic() - started
+
+
 def measure(stack: Stack, learners: int) -> dict:
+    print(f"{stack.name}: waited {wait_until_quiet():.0f} s for a quiet machine", flush=True)
     tag = secrets.token_hex(2)
     warm = [f"warm{tag}"]
     stack.burst(warm)

@@ -11,6 +11,9 @@ c.ServerApp.jpserver_extensions = {
     "nbgrader.server_extensions.formgrader": False,
     "nbgrader.server_extensions.course_list": False,
     "jupyter_lsp": False,
+    # Notebook 7's own interface (installed with nbgrader) and its shim: learners use JupyterLab
+    "notebook": False,
+    "notebook_shim": False,
 }
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
 c.LabApp.news_url = None
