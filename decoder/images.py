@@ -6,7 +6,7 @@ does nothing):
    base image is given in DECODER_BASE_IMAGE);
 2. wheelhouse: ``pip wheel`` on the host for Python 3.11, as in the image;
 3. images: ``docker build`` of images/<name>/Dockerfile, tagged ``decoder/<name>:<hash>`` and
-   ``:latest``.
+   ``:latest``; older ``<hash>`` tags are then removed (not while a container uses them).
 """
 
 from __future__ import annotations
@@ -147,10 +147,28 @@ def build_image(name: str, base: str, log: Log) -> str:
     return tag
 
 
+def remove_older_tags(current: str, log: Log) -> None:
+    """Untag every other version of ``current``'s repository (``decoder/lab:<hash>``...), so
+    that each build does not leave a gigabyte behind. ``latest`` stays; Docker refuses to
+    delete an image a container still uses, and keeps it until that container goes."""
+    repository, keep = current.rsplit(":", 1)
+    listed = subprocess.run(["docker", "images", repository, "--format", "{{.Tag}}"],
+                            capture_output=True, text=True, check=True)
+    for old in sorted(set(listed.stdout.split()) - {keep, "latest", "<none>"}):
+        removed = subprocess.run(["docker", "rmi", f"{repository}:{old}"],
+                                 capture_output=True, text=True)
+        log(f"older image {repository}:{old}: " + ("removed" if removed.returncode == 0
+                                                   else "kept (in use)"))
+
+
 def build_all(log: Log = print) -> dict[str, str]:
-    """Build every image the platform needs; return their tags."""
+    """Build every image the platform needs; return their tags. Older versions are removed."""
     build_dir = PROJECT_ROOT / "build"
-    base = os.environ.get("DECODER_BASE_IMAGE") or build_base(build_dir, log)
+    registry_base = os.environ.get("DECODER_BASE_IMAGE")
+    base = registry_base or build_base(build_dir, log)
     requirements = [PROJECT_ROOT / "images" / name / "requirements.txt" for name in IMAGES]
     build_wheelhouse(requirements, build_dir / "wheelhouse", log)
-    return {name: build_image(name, base, log) for name in IMAGES}
+    tags = {name: build_image(name, base, log) for name in IMAGES}
+    for tag in [*tags.values(), *([] if registry_base else [base])]:
+        remove_older_tags(tag, log)
+    return tags

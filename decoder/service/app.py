@@ -69,11 +69,13 @@ class ApiHandler(HubAuthenticated, web.RequestHandler):
                         self.settings["instructors"])
 
     async def answer(self, method, *args, status: int = 200) -> None:
-        """Run ``method(identity, *args)`` away from the event loop and write its answer."""
+        """Run ``method(identity, *args)`` away from the event loop and write its answer. The
+        identity too: checking a token and the instructors' group may ask the hub over HTTP
+        (blocking calls), and the handler waits meanwhile, so one thread uses it at a time."""
+        loop = asyncio.get_running_loop()
         try:
-            who = self.identity()
-            result = await asyncio.get_running_loop().run_in_executor(
-                None, method, who, *args)
+            who = await loop.run_in_executor(None, self.identity)
+            result = await loop.run_in_executor(None, method, who, *args)
         except Refused as refused:
             self.set_status(refused.status)
             result = {"message": refused.text(self.language)}
