@@ -93,6 +93,9 @@ def cmd_grade(settings: PlatformSettings, args) -> int:
     for test in result.tests:
         mark = "ok " if test.points == test.max_points else "NON"
         say(f"  {mark} {test.grade_id:<24} {test.points:g}/{test.max_points:g} {test.message}")
+    if result.interrupted_cells:
+        say(f"  stopped at the {result.cell_timeout} s cell limit: "
+            + ", ".join(result.interrupted_cells))
     if result.error:
         say(f"  {result.error}")
     return 0

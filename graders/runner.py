@@ -33,6 +33,7 @@ HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 FAILING_LINE = re.compile(r"^-+>\s*\d+\s?")  # IPython marks the line that raised: "----> 6 ..."
 STUDENT = "learner"
+TIMED_OUT = "CellTimeoutError"  # nbgrader's name for a cell interrupted at the time limit
 NOT_ANSWERED = ("Cette réponse n'est pas encore écrite : remplacez « raise NotImplementedError() "
                 "» par votre code, exécutez la cellule, puis soumettez à nouveau.")
 
@@ -48,6 +49,7 @@ c.Autograde.autograde_preprocessors = [SandboxExecute, IgnorePattern, ClearMetad
                                        LimitOutput, SaveAutoGrades, AssignLatePenalties,
                                        CheckCellMetadata]
 c.SandboxExecute.timeout = {cell_timeout}
+c.SandboxExecute.error_on_timeout = {error_on_timeout!r}
 c.SandboxKernelManager.image = {image!r}
 c.SandboxKernelManager.job = {job!r}
 c.SandboxKernelManager.max_lifetime = {max_lifetime}
@@ -73,6 +75,8 @@ class GradeReport:
     max_score: float
     tests: list[TestResult] = field(default_factory=list)
     error: str = ""  # what went wrong with grading itself (never the learner's fault)
+    interrupted_cells: list[str] = field(default_factory=list)  # stopped at the time limit
+    cell_timeout: int = 0  # that limit, in seconds
 
     @property
     def hidden_tests(self) -> int:
@@ -184,6 +188,7 @@ def grade(submission: Path, master_dir: Path, course_config: Path, *, cache: Pat
         job_id = label or job.name.rsplit("-", 1)[-1]
         (job / "nbgrader_config.py").write_text(
             GRADER_CONFIG.format(cell_timeout=cell_timeout, image=image, job=job_id,
+                                 error_on_timeout=timeout_error(cell_timeout),
                                  max_lifetime=job_timeout + 60, sandboxes_ahead=sandboxes_ahead))
         folder = job / "submitted" / STUDENT / name
         shutil.copytree(master_dir, folder, ignore=shutil.ignore_patterns("*.ipynb", "*.toml"))
@@ -204,8 +209,31 @@ def grade(submission: Path, master_dir: Path, course_config: Path, *, cache: Pat
         if graded_copy is not None:
             graded_copy.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(graded_path, graded_copy)
-        return report(name, job / "gradebook.db", nbformat.read(master_dir / notebook_name, 4),
-                      graded)
+        result = report(name, job / "gradebook.db",
+                        nbformat.read(master_dir / notebook_name, 4), graded)
+        result.interrupted_cells = interrupted_cells(graded)
+        result.cell_timeout = cell_timeout
+        return result
+
+
+def timeout_error(cell_timeout: int) -> dict:
+    """The error a cell stopped at the time limit shows, in the learner's words."""
+    return {"ename": TIMED_OUT, "traceback": [],
+            "evalue": f"Cette cellule a duré plus de {cell_timeout} s : elle a été interrompue. "
+                      "Une boucle sans fin ? Vérifiez qu'elle s'arrête."}
+
+
+def interrupted_cells(graded) -> list[str]:
+    """The cells stopped at the time limit: their nbgrader name, else « #n » (n-th cell). A
+    kernel that could not be interrupted fails every cell after it: only the first counts."""
+    found = []
+    for number, cell in enumerate(graded.cells, start=1):
+        names = {o.get("ename") for o in cell.get("outputs", []) if o.get("output_type") == "error"}
+        if names & {TIMED_OUT, "KernelStuck"}:
+            found.append(cell.metadata.get("nbgrader", {}).get("grade_id") or f"#{number}")
+        if "KernelStuck" in names:
+            break
+    return found
 
 
 def max_score_of(master_path: Path) -> float:
@@ -255,7 +283,7 @@ def failure_message(outputs: list, hidden_blocks: list[str]) -> str:
     if not errors:
         return ""
     error = errors[-1]
-    if error.get("ename") in ("KernelDied", "KernelStuck"):  # said by the grader, not the tests
+    if error.get("ename") in ("KernelDied", "KernelStuck", TIMED_OUT):  # said by the grader
         return error.get("evalue", "")
     if error.get("ename") == "NotImplementedError":  # the stub nbgrader leaves in the answer
         return NOT_ANSWERED

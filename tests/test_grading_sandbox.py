@@ -141,6 +141,14 @@ def test_os_exit_kills_only_the_sandbox(student_version, tmp_path, cache):
 def test_an_infinite_loop_is_stopped(student_version, tmp_path, cache):
     result = graded(student_version, tmp_path, cache, "while True:\n    pass\n", cell_timeout=5)
     assert result.score == 0.0
+    assert (result.interrupted_cells, result.cell_timeout) == (["reponse"], 5)  # told why
+
+
+def test_a_loop_after_a_right_answer_is_told_but_costs_nothing(student_version, tmp_path, cache):
+    result = graded(student_version, tmp_path, cache, GOOD + "while True:\n    pass\n",
+                    cell_timeout=3)
+    assert result.score == 3.0  # interrupted, the function was defined: the tests pass
+    assert result.interrupted_cells == ["reponse"]
 
 
 def test_a_10_gb_allocation_is_killed(student_version, tmp_path, cache):

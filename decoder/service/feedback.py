@@ -35,6 +35,8 @@ LABELS = {
            "hidden_note": "{n} test(s) caché(s) comptent aussi dans la note ; leur détail sera "
                           "publié par votre formatrice.",
            "error": "La correction n'a pas pu aller au bout : {error}",
+           "interrupted": "Cellule arrêtée au bout de {seconds} s : {cells}. Une boucle sans "
+                          "fin ? Vérifiez que votre boucle s'arrête, puis soumettez à nouveau.",
            "again": "Vous pouvez corriger votre carnet et soumettre à nouveau : c'est la "
                     "dernière soumission qui compte."},
     "en": {"title": "Feedback on “{title}”", "tab": "Feedback: {title}",
@@ -47,6 +49,8 @@ LABELS = {
            "hidden_note": "{n} hidden test(s) count in the score too; your instructor will "
                           "publish their detail.",
            "error": "Grading could not finish: {error}",
+           "interrupted": "Cell stopped after {seconds} s: {cells}. An endless loop? Check "
+                          "that your loop ends, then submit again.",
            "again": "You can fix your notebook and submit again: your last submission is the "
                     "one that counts."},
 }
@@ -80,6 +84,10 @@ def feedback_html(view: dict, *, title: str, submitted_at: str, hidden_released:
                    else say["hidden_note"].format(n=hidden_total))
     error = (f"<p class='error'>{escape(say['error'].format(error=view['error']))}</p>"
              if view.get("error") else "")
+    if view.get("interrupted_cells"):
+        stopped = say["interrupted"].format(seconds=view.get("cell_timeout", "?"),
+                                            cells=", ".join(view["interrupted_cells"]))
+        error += f"<p class='error' id='interrupted'>{escape(stopped)}</p>"
     return f"""<!DOCTYPE html>
 <html lang="{'en' if language == 'en' else 'fr'}"><head><meta charset="utf-8">
 <title>{escape(say['tab'].format(title=title))}</title>
