@@ -27,13 +27,21 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
-from .sandbox import docker_client_env, remove_job_sandboxes
+from .sandbox import (
+    KERNEL_DIED_OUTPUT,
+    KERNEL_STUCK_OUTPUT,
+    docker_client_env,
+    remove_job_sandboxes,
+)
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 FAILING_LINE = re.compile(r"^-+>\s*\d+\s?")  # IPython marks the line that raised: "----> 6 ..."
 STUDENT = "learner"
 TIMED_OUT = "CellTimeoutError"  # nbgrader's name for a cell interrupted at the time limit
+TIMEOUT_WORDS = ("Cette cellule a duré plus de {} s : elle a été interrompue. Une boucle sans "
+                 "fin ? Vérifiez qu'elle s'arrête.")
+TIMEOUT_TEXT = re.compile(re.escape(TIMEOUT_WORDS).replace(r"\{\}", r"\d+"))
 NOT_ANSWERED = ("Cette réponse n'est pas encore écrite : remplacez « raise NotImplementedError() "
                 "» par votre code, exécutez la cellule, puis soumettez à nouveau.")
 
@@ -218,9 +226,7 @@ def grade(submission: Path, master_dir: Path, course_config: Path, *, cache: Pat
 
 def timeout_error(cell_timeout: int) -> dict:
     """The error a cell stopped at the time limit shows, in the learner's words."""
-    return {"ename": TIMED_OUT, "traceback": [],
-            "evalue": f"Cette cellule a duré plus de {cell_timeout} s : elle a été interrompue. "
-                      "Une boucle sans fin ? Vérifiez qu'elle s'arrête."}
+    return {"ename": TIMED_OUT, "traceback": [], "evalue": TIMEOUT_WORDS.format(cell_timeout)}
 
 
 def interrupted_cells(graded) -> list[str]:
@@ -277,14 +283,23 @@ def failure_detail(outputs: list) -> str:
                     or f"{errors[-1].get('ename')}: {errors[-1].get('evalue')}")[-4000:]
 
 
+def said_by_the_grader(error: dict) -> bool:
+    """An error the grader wrote (dead kernel, stuck kernel, cell stopped at the limit), shown
+    as it is. Known by its exact words, not its name: the code graded can raise an exception
+    of any name, or publish any message on its kernel, with a hidden test's text in it."""
+    text = error.get("evalue", "")
+    return (text in (KERNEL_DIED_OUTPUT.evalue, KERNEL_STUCK_OUTPUT.evalue)
+            or TIMEOUT_TEXT.fullmatch(text) is not None)
+
+
 def failure_message(outputs: list, hidden_blocks: list[str]) -> str:
     """The error a learner may read: kept only if it says nothing of the hidden tests."""
     errors = [o for o in outputs if o.get("output_type") == "error"]
     if not errors:
         return ""
     error = errors[-1]
-    if error.get("ename") in ("KernelDied", "KernelStuck", TIMED_OUT):  # said by the grader
-        return error.get("evalue", "")
+    if said_by_the_grader(error):
+        return error["evalue"]
     if error.get("ename") == "NotImplementedError":  # the stub nbgrader leaves in the answer
         return NOT_ANSWERED
     text = ANSI.sub("", "\n".join(error.get("traceback", [])))

@@ -75,6 +75,24 @@ def test_a_wrong_answer_gets_its_visible_message_and_no_hidden_test_text(
     assert "prix_total(7, 0)" not in hidden_only.message
 
 
+@pytest.mark.parametrize("name", ["KernelDied", "KernelStuck", "CellTimeoutError"])
+def test_an_error_dressed_as_the_graders_own_does_not_carry_hidden_tests_out(
+        student_version, tmp_path, cache, name):
+    """The grader shows its own messages (dead kernel, cell stopped at the limit) as they are.
+    Code that reads the hidden test calling it and raises an error under one of those names
+    must not get that text shown: only the grader's exact words pass as the grader's."""
+    spy = ("import inspect\n"
+           "def prix_total(prix_unitaire, quantite):\n"
+           "    caller = ''.join(inspect.stack()[1].code_context or [])\n"
+           "    if quantite == 0:\n"
+           f"        raise type({name!r}, (Exception,), {{}})('VOLE ' + caller)\n"
+           "    return prix_unitaire * quantite\n")
+    result = graded(student_version, tmp_path, cache, spy)
+    hidden_only = next(t for t in result.tests if t.grade_id == "test-cas-limites")
+    assert hidden_only.points == 0
+    assert "VOLE" not in hidden_only.message and "prix_total(7, 0)" not in hidden_only.message
+
+
 # ---- the notebook lies ----
 
 def test_edited_test_cells_are_restored_from_the_master(student_version, tmp_path, cache):
