@@ -27,7 +27,7 @@ SUITE = "bookworm"
 IMAGES = ("lab", "grader")
 # What else each image copies from the project (its folder in images/ always counts).
 IMAGE_INPUTS = {
-    "lab": ("course/lessons", "graders"),
+    "lab": ("course/lessons", "graders/__init__.py", "graders/checks.py"),
     "grader": ("graders/__init__.py", "graders/checks.py"),
 }
 IMAGE_PYTHON = "3.11.2"  # Debian bookworm's python3
