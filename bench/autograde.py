@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 import nbformat
+from nbgrader.preprocessors import Execute
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from decoder.course import load_course  # noqa: E402
@@ -123,8 +124,11 @@ def run_ours(settings: PlatformSettings, work: list, workers: int) -> tuple[floa
     return elapsed, scores
 
 
+STOCK_CELL_TIMEOUT = Execute.class_traits()["timeout"].default_value  # nbgrader's own: 30 s
+
+
 def run_stock(root: Path, work: list, cell_timeout: int | None = None) -> tuple[float, dict]:
-    """Plain ``nbgrader autograde``: its own cell timeout (30 s) unless ``cell_timeout``."""
+    """Plain ``nbgrader autograde``: its own cell timeout unless ``cell_timeout``."""
     shutil.copytree(PROJECT_ROOT / "course" / "source", root / "source")
     shutil.copy(PROJECT_ROOT / "course" / "nbgrader_config.py", root / "nbgrader_config.py")
     names = sorted({name for _, name, _ in work})
@@ -189,7 +193,7 @@ def main() -> int:
         "submissions": n,
         "ours_per_minute": round(ours_rate, 1), "stock_per_minute": round(stock_rate, 1),
         "throughput_ratio": round(ours_rate / stock_rate, 2),
-        "cell_timeouts": {"ours": settings.cell_timeout, "stock": 30},
+        "cell_timeouts": {"ours": settings.cell_timeout, "stock": STOCK_CELL_TIMEOUT},
         "throughput_ratio_same_cell_timeout": round(same_seconds / ours_seconds, 2),
         "ours_seconds_per_submission": round(ours_seconds / n, 2),
         "stock_seconds_per_submission": round(stock_seconds / n, 2),

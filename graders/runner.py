@@ -234,12 +234,16 @@ def interrupted_cells(graded) -> list[str]:
     kernel that could not be interrupted fails every cell after it: only the first counts."""
     found = []
     for number, cell in enumerate(graded.cells, start=1):
-        names = {o.get("ename") for o in cell.get("outputs", []) if o.get("output_type") == "error"}
-        if names & {TIMED_OUT, "KernelStuck"}:
+        stopped = [e for e in errors_in(cell.get("outputs", [])) if stopped_at_the_limit(e)]
+        if stopped:
             found.append(cell.metadata.get("nbgrader", {}).get("grade_id") or f"#{number}")
-        if "KernelStuck" in names:
+        if any(e["evalue"] == KERNEL_STUCK_OUTPUT.evalue for e in stopped):
             break
     return found
+
+
+def errors_in(outputs: list) -> list:
+    return [o for o in outputs if o.get("output_type") == "error"]
 
 
 def max_score_of(master_path: Path) -> float:
@@ -276,7 +280,7 @@ def report(name: str, gradebook: Path, master, graded) -> GradeReport:
 
 def failure_detail(outputs: list) -> str:
     """The whole error of a test cell, for instructors and for learners after release."""
-    errors = [o for o in outputs if o.get("output_type") == "error"]
+    errors = errors_in(outputs)
     if not errors:
         return ""
     return ANSI.sub("", "\n".join(errors[-1].get("traceback", []))
@@ -287,14 +291,18 @@ def said_by_the_grader(error: dict) -> bool:
     """An error the grader wrote (dead kernel, stuck kernel, cell stopped at the limit), shown
     as it is. Known by its exact words, not its name: the code graded can raise an exception
     of any name, or publish any message on its kernel, with a hidden test's text in it."""
+    return error.get("evalue") == KERNEL_DIED_OUTPUT.evalue or stopped_at_the_limit(error)
+
+
+def stopped_at_the_limit(error: dict) -> bool:
+    """The grader's words for a cell interrupted at the time limit, or left stuck past it."""
     text = error.get("evalue", "")
-    return (text in (KERNEL_DIED_OUTPUT.evalue, KERNEL_STUCK_OUTPUT.evalue)
-            or TIMEOUT_TEXT.fullmatch(text) is not None)
+    return text == KERNEL_STUCK_OUTPUT.evalue or TIMEOUT_TEXT.fullmatch(text) is not None
 
 
 def failure_message(outputs: list, hidden_blocks: list[str]) -> str:
     """The error a learner may read: kept only if it says nothing of the hidden tests."""
-    errors = [o for o in outputs if o.get("output_type") == "error"]
+    errors = errors_in(outputs)
     if not errors:
         return ""
     error = errors[-1]

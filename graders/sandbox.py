@@ -247,7 +247,7 @@ class SandboxKernelManager(AsyncKernelManager):
             self.load_connection_file(self.warm.connection_file)
             # and never rewrite it: jupyter_client would delete it and write it back as root,
             # mode 0600, and a kernel still booting would then miss it, make its own sockets
-            # and never answer (a job stalled 60 s, about once in a hundred)
+            # and never answer (a job stalled 60 s, twice in about 460 jobs)
             self._connection_file_written = True
         else:
             self.sandbox_folder = Path(tempfile.mkdtemp(prefix="decoder-grade-"))

@@ -302,7 +302,7 @@ def test_a_sandbox_started_ahead_answers_on_the_connection_file_it_was_given(tmp
     """The kernel of a sandbox started ahead reads its connection file while it boots, maybe
     after a job has taken it. jupyter_client rewrites that file before a launch (deleted, then
     written again by root, mode 0600): a kernel booting just then would not find it, listen
-    elsewhere and never answer (seen: a job stalled 60 s about once in a hundred). The file
+    elsewhere and never answer (seen: a job stalled 60 s, twice in about 460 jobs). The file
     must be the one the sandbox was started with, and the kernel must answer on it. Once
     the job is over, its sandbox is gone."""
     import asyncio
