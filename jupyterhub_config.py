@@ -1,10 +1,10 @@
 """JupyterHub configuration of Décoder le code: wiring only.
 
-Settings live in decoder/settings.py (PlatformSettings); set them with DECODER_* environment
-variables or in an operator file named by DECODER_CONFIG (``c.PlatformSettings.x = ...``).
+Settings live in decoder/settings.py (PlatformSettings, loaded once for this process); set them
+with DECODER_* environment variables or in an operator file named by DECODER_CONFIG
+(``c.PlatformSettings.x = ...``, and settings of other classes such as ``c.DecoderSpawner.y``).
 """
 
-import os
 import sys
 
 from decoder.keys import DEMO_INSTRUCTOR, ensure_demo_accounts, ensure_token
@@ -17,12 +17,12 @@ from decoder.roles import (
     operator_role,
     user_role,
 )
-from decoder.settings import PROJECT_ROOT, PlatformSettings, service_environment
+from decoder.settings import PROJECT_ROOT, process_settings
 
 c = get_config()  # noqa: F821
-if os.environ.get("DECODER_CONFIG"):
-    load_subconfig(os.environ["DECODER_CONFIG"])  # noqa: F821
-settings = PlatformSettings(config=c)
+settings = process_settings()
+if settings.config_file:  # the operator's settings of the hub's other classes
+    load_subconfig(settings.config_file)  # noqa: F821
 secrets_dir = settings.path("secrets")
 demo_accounts = ensure_demo_accounts(secrets_dir / "demo-accounts.json")
 
@@ -66,7 +66,7 @@ c.JupyterHub.services = [
         "url": settings.course_service_url,
         "command": [sys.executable, "-m", "decoder.service"],
         "cwd": str(PROJECT_ROOT),
-        "environment": service_environment(),
+        "environment": settings.child_environment(),
     },
 ]
 
@@ -85,6 +85,3 @@ c.DecoderSpawner.default_url = "/lab/tree/cours/semaine-1"
 c.DecoderSpawner.start_timeout = 120
 c.DecoderSpawner.http_timeout = 90
 c.DecoderSpawner.server_token_scopes = SERVER_TOKEN_SCOPES
-c.DecoderSpawner.course_file = settings.course_file
-c.DecoderSpawner.ui_language = settings.ui_language
-c.DecoderSpawner.course_service_url = f"{settings.course_service_url}/services/{COURSE_SERVICE}/"

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -88,7 +87,8 @@ def run_ours(settings: PlatformSettings, work: list, workers: int) -> tuple[floa
             settings.course_storage, learner, name,
             {f"{name}.ipynb": nbformat.writes(notebook).encode()})
         ids[(learner, name)] = (folder, size, digest)
-    pool = WorkerPool(store, workers, settings.path("logs"))
+    pool = WorkerPool(store, workers, settings.path("logs"), env=settings.child_environment(),
+                      max_attempts=settings.max_attempts)
     # queue everything at once, then time until the last result
     started = time.monotonic()
     for (learner, name), (folder, size, digest) in ids.items():
@@ -170,10 +170,11 @@ def main() -> int:
     names = [a.name for a in course.assignments_of(1) if not a.peer_reviewed]
     with tempfile.TemporaryDirectory(prefix="bench-autograde-") as tmp:
         tmp = Path(tmp)
-        # the workers read their settings from the environment, as under the service
-        os.environ["DECODER_DATA_DIR"] = str(tmp / "data")
-        os.environ["DECODER_GRADING_WORKERS"] = str(args.workers)
-        settings = PlatformSettings()
+        # the platform's settings (DECODER_CONFIG, environment), with a data folder of its own;
+        # the workers get every value from them, as under the service
+        settings = PlatformSettings.load()
+        settings.data_dir = str(tmp / "data")
+        settings.grading_workers = args.workers
         work = submissions_for(names, args.submissions, settings.course_storage / "templates")
         print(f"{len(work)} submissions over {', '.join(names)}; "
               f"{settings.worker_count} worker(s) for ours", flush=True)

@@ -25,7 +25,6 @@ from pathlib import Path
 
 import docker
 import requests
-from traitlets.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from decoder import hubprocess  # noqa: E402
@@ -139,12 +138,14 @@ def measure(stack: Stack, learners: int) -> dict:
 
 
 def start_ours(data_dir: Path) -> tuple[Stack, PlatformSettings]:
-    settings = PlatformSettings(config=Config({"PlatformSettings": {
+    settings = PlatformSettings.load()  # the operator's settings, then the bench's own
+    for name, value in {
         "instance": "decoder-bench", "data_dir": str(data_dir), "public_port": OURS_PORT,
         "hub_port": OURS_PORT + 81, "proxy_api_port": OURS_PORT + 1,
         "learner_network": "decoder-bench-learners", "learner_subnet": "172.29.8.0/24",
-        "learner_bridge": "decoder-bench0",
-    }}))
+        "learner_bridge": "decoder-bench0", "course_service_port": OURS_PORT + 82,
+    }.items():
+        setattr(settings, name, value)
     hubprocess.prepare(settings)
     hubprocess.start_hub(settings)
     token = settings.path("secrets", "cli_token").read_text().strip()

@@ -1,8 +1,10 @@
-"""`decoder`: the operators' command (up, down, status, logs, build, grade, grade-all)."""
+"""`decoder`: the operators' command (up, down, status, settings, logs, build, grade,
+grade-all)."""
 
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 import time
@@ -12,6 +14,8 @@ from . import hubprocess, images
 from .coursestate import CourseServiceClient
 from .engine import engine_answers, ensure_engine
 from .settings import PlatformSettings
+
+PASSWORD_IN_URL = re.compile(r"(://[^/:@]*:)[^@/]*@")  # postgresql://user:secret@host
 
 
 def say(message: str) -> None:
@@ -64,6 +68,16 @@ def cmd_status(settings: PlatformSettings, args) -> int:
     return 0 if healthy else 3
 
 
+def cmd_settings(settings: PlatformSettings, args) -> int:
+    """Every setting as this command resolved it, and where each value comes from."""
+    where = settings.config_file or "(no DECODER_CONFIG file)"
+    say(f"settings file: {where}")
+    for name in sorted(settings.traits(config=True)):
+        shown = PASSWORD_IN_URL.sub(r"\1***@", repr(getattr(settings, name)))
+        say(f"  {name:<22} {settings.source(name):<12} {shown}")
+    return 0
+
+
 def cmd_logs(settings: PlatformSettings, args) -> int:
     log_file = settings.path("logs", "jupyterhub.log")
     if not log_file.exists():
@@ -104,19 +118,19 @@ def cmd_grade(settings: PlatformSettings, args) -> int:
 def cmd_grade_all(settings: PlatformSettings, args) -> int:
     """Regrade the newest submission of every learner, by the service's workers, in parallel."""
     course = CourseServiceClient(settings)
-    started = course.post(f"instructor/assignments/{args.assignment}/regrade")
+    started = course.post("regrade", assignment=args.assignment)
     batch, total = started["batch"], started["jobs"]
     say(f"{args.assignment}: regrading {total} submission(s) with the service's workers")
     states: dict[str, int] = {}
     while total:
-        states = course.get(f"instructor/batches/{batch}")["states"]
+        states = course.get("batch", batch=batch)["states"]
         finished = states.get("done", 0) + states.get("failed", 0)
         progress_bar(finished, total, states.get("failed", 0))
         if finished >= total:
             break
         time.sleep(0.5)
     print(flush=True)
-    for row in course.get(f"instructor/assignments/{args.assignment}/submissions"):
+    for row in course.get("all_submissions", assignment=args.assignment):
         score = "—" if row["score"] is None else f"{row['score']:g}/{row['max_score']:g}"
         say(f"  {row['username']:<24} {score:>8}  {row['state']}")
     return 1 if states.get("failed") else 0
@@ -137,6 +151,8 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--no-build", action="store_true", help="do not (re)build the images")
     sub.add_parser("down", help="stop the hub and learner servers; all data is kept")
     sub.add_parser("status", help="is the hub up, which learner servers run")
+    sub.add_parser("settings", help="every setting's value and where it comes from (the "
+                   "DECODER_CONFIG file, the environment or the default)")
     logs = sub.add_parser("logs", help="the hub's log")
     logs.add_argument("-f", "--follow", action="store_true")
     logs.add_argument("-n", "--lines", type=int, default=100)
@@ -151,14 +167,14 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
-COMMANDS = {"up": cmd_up, "down": cmd_down, "status": cmd_status, "logs": cmd_logs,
-            "build": cmd_build, "grade": cmd_grade, "grade-all": cmd_grade_all}
+COMMANDS = {"up": cmd_up, "down": cmd_down, "status": cmd_status, "settings": cmd_settings,
+            "logs": cmd_logs, "build": cmd_build, "grade": cmd_grade, "grade-all": cmd_grade_all}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    settings = PlatformSettings()
     try:
+        settings = PlatformSettings.load()
         return COMMANDS[args.command](settings, args)
     except (RuntimeError, PermissionError, ValueError) as error:
         print(f"decoder {args.command}: {error}", file=sys.stderr)

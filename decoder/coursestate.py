@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import requests
 
+from . import protocol
 from .settings import PlatformSettings
 
 
 class CourseServiceClient:
+    """Calls by route name (``protocol.ROUTES``): ``client.get("batch", batch="ab12")``."""
+
     def __init__(self, settings: PlatformSettings):
-        self.base = f"{settings.public_url}/services/course/api/"
+        self.base = protocol.service_url(settings.public_url)
         token_file = settings.path("secrets", "cli_token")
         if not token_file.exists():
             raise RuntimeError(f"no {token_file}: start the platform first (decoder up)")
@@ -26,17 +29,18 @@ class CourseServiceClient:
                                " (is the hub up? decoder status)")
         return response.json()
 
-    def _call(self, method: str, path: str, payload: dict | None = None):
+    def _call(self, method: str, route: str, payload: dict | None = None, **params):
         try:
-            response = requests.request(method, self.base + path, json=payload,
+            response = requests.request(method, self.base + protocol.route(route, **params),
+                                        json=payload,
                                         headers=self.headers, timeout=30)
         except requests.ConnectionError as error:
             raise RuntimeError(f"the hub does not answer at {self.base} ({error}); start it "
                                "with: decoder up") from None
         return self._answer(response)
 
-    def get(self, path: str):
-        return self._call("GET", path)
+    def get(self, route: str, **params):
+        return self._call("GET", route, **params)
 
-    def post(self, path: str, payload: dict | None = None):
-        return self._call("POST", path, payload or {})
+    def post(self, route: str, payload: dict | None = None, **params):
+        return self._call("POST", route, payload or {}, **params)

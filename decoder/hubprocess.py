@@ -15,7 +15,7 @@ import requests
 from .engine import ensure_engine
 from .keys import ensure_demo_accounts, ensure_token
 from .network import ensure_learner_network
-from .settings import PROJECT_ROOT, PlatformSettings
+from .settings import CONFIG_ENV, PROJECT_ROOT, PlatformSettings
 
 
 class HubError(RuntimeError):
@@ -66,9 +66,11 @@ def start_hub(settings: PlatformSettings, wait_seconds: float = 90.0) -> int:
     if existing:
         return existing
     log_file = settings.path("logs", "jupyterhub.log")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.update({f"DECODER_{name.upper()}": _env_text(getattr(settings, name))
-                for name in settings.traits(config=True)})
+    # the hub gets every setting explicitly, and the operator's file for its other classes
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **settings.environment()}
+    env.pop(CONFIG_ENV, None)
+    if settings.config_file:
+        env[CONFIG_ENV] = settings.config_file
     with open(log_file, "ab") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "jupyterhub", "-f", str(PROJECT_ROOT / "jupyterhub_config.py")],
@@ -84,14 +86,6 @@ def start_hub(settings: PlatformSettings, wait_seconds: float = 90.0) -> int:
         time.sleep(0.5)
     process.terminate()
     raise HubError(f"the hub did not answer within {wait_seconds:.0f} s:\n{log_tail(log_file)}")
-
-
-def _env_text(value) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, list):
-        return ",".join(value)
-    return str(value)
 
 
 def stop_hub(settings: PlatformSettings, wait_seconds: float = 30.0) -> bool:

@@ -27,7 +27,8 @@ SUITE = "bookworm"
 IMAGES = ("lab", "grader")
 # What else each image copies from the project (its folder in images/ always counts).
 IMAGE_INPUTS = {
-    "lab": ("course/lessons", "graders/__init__.py", "graders/checks.py"),
+    "lab": ("course/lessons", "graders/__init__.py", "graders/checks.py",
+            "decoder/__init__.py", "decoder/protocol.py"),
     "grader": ("graders/__init__.py", "graders/checks.py"),
 }
 IMAGE_PYTHON = "3.11.2"  # Debian bookworm's python3

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-COURSE_SERVICE = "course"
+from .protocol import SERVICE as COURSE_SERVICE
+
 # what a learner's server token may do: report activity, and use the course service (nbgrader's
 # exchange in the lab image talks to it with this token)
 SERVER_TOKEN_SCOPES = ["users:activity!user", "access:servers!server",

@@ -1,23 +1,36 @@
-"""Platform-wide settings: one configurable class, read by jupyterhub_config.py and the CLI.
+"""Platform-wide settings: one configurable class, loaded the same way by every entry point.
 
-Every setting can come, in this order of precedence, from:
-1. a traitlets config object (``c.PlatformSettings.idle_timeout = 7200`` in an operator's file),
+``PlatformSettings.load()`` is how the hub's configuration, the ``decoder`` command, the course
+service, its grading workers and the benchmarks get their settings. Every setting can come, in
+this order of precedence, from:
+1. the operator's file named by ``DECODER_CONFIG`` (``c.PlatformSettings.idle_timeout = 7200``),
 2. an environment variable ``DECODER_<NAME>`` (``DECODER_IDLE_TIMEOUT=7200``),
 3. the default written here.
+
+A process that starts another (the hub its course service, the service its workers) gives it
+every value explicitly (``environment()``): a child never resolves a setting differently from
+its parent.
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import json
 import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
-from traitlets import Bool, Integer, List, Unicode, default
-from traitlets.config import Configurable
+from traitlets import Bool, Integer, List, TraitError, Unicode, default
+from traitlets.config import Config, Configurable
+from traitlets.config.loader import PyFileConfigLoader
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "DECODER_"
+CONFIG_ENV = "DECODER_CONFIG"  # names the operator's settings file
+# what a child process of ours needs of its parent's environment besides the settings
+INHERITED = ("HOME", "PATH", "DOCKER_HOST", "LANG")
 
 
 class PlatformSettings(Configurable):
@@ -235,18 +248,57 @@ class PlatformSettings(Configurable):
     def _default_db_url(self) -> str:
         return f"sqlite:///{Path(self.data_dir) / 'jupyterhub.sqlite'}"
 
-    def __init__(self, **kwargs):
+    def __init__(self, environ: Mapping[str, str] | None = None, config_file: str = "",
+                 **kwargs):
         super().__init__(**kwargs)
-        self._apply_environment()
+        self.config_file = config_file
+        self._from_environment: set[str] = set()
+        self._apply_environment(os.environ if environ is None else environ)
 
-    def _apply_environment(self) -> None:
+    @classmethod
+    def load(cls, config_file: str | Path | None = None,
+             environ: Mapping[str, str] | None = None) -> PlatformSettings:
+        """The settings of this platform: the operator's file (``config_file``, else the one
+        named by DECODER_CONFIG), then DECODER_* variables, then defaults. Every entry point
+        calls this; ``environ`` defaults to this process's environment."""
+        environ = os.environ if environ is None else environ
+        path = str(config_file) if config_file else environ.get(CONFIG_ENV, "")
+        try:
+            return cls(config=read_config_file(path) if path else Config(), environ=environ,
+                       config_file=path)
+        except TraitError as error:
+            raise ValueError(f"{CONFIG_ENV} file {path}: {error}") from None
+
+    def _apply_environment(self, environ: Mapping[str, str]) -> None:
         """Environment variables win over defaults, never over explicit config."""
         configured = set(self.config.get(type(self).__name__, {}))
         for name, trait in self.traits(config=True).items():
-            value = os.environ.get(ENV_PREFIX + name.upper())
+            value = environ.get(ENV_PREFIX + name.upper())
             if value is None or name in configured:
                 continue
-            self.set_trait(name, parse_env_value(trait, value))
+            try:
+                self.set_trait(name, parse_env_value(trait, value))
+            except ValueError as error:
+                raise ValueError(f"{ENV_PREFIX}{name.upper()}: {error}") from None
+            self._from_environment.add(name)
+
+    def source(self, name: str) -> str:
+        """Where a setting's value comes from: 'file', 'environment' or 'default'."""
+        if name in self.config.get(type(self).__name__, {}):
+            return "file" if self.config_file else "config"
+        return "environment" if name in self._from_environment else "default"
+
+    def environment(self) -> dict[str, str]:
+        """Every setting as an explicit ``DECODER_<NAME>`` variable, for a child process: it
+        then loads exactly these values, whatever file or defaults it would find itself."""
+        return {ENV_PREFIX + name.upper(): env_text(trait, getattr(self, name))
+                for name, trait in self.traits(config=True).items()}
+
+    def child_environment(self) -> dict[str, str]:
+        """The whole environment of a process of ours (service, grading worker): what it needs
+        of this one (HOME, PATH, the engine's address) and every setting, explicitly."""
+        kept = {name: os.environ[name] for name in INHERITED if name in os.environ}
+        return {**kept, **self.environment()}
 
     # ---- derived values (pure) ----
 
@@ -264,12 +316,22 @@ class PlatformSettings(Configurable):
         return Path(self.data_dir).joinpath(*parts)
 
 
-def service_environment() -> dict[str, str]:
-    """What a hub-managed service of ours inherits: the platform's settings, HOME and the
-    engine's address (JupyterHub gives managed services a bare environment)."""
-    keep = ("HOME", "DOCKER_HOST", "LANG")
-    return {name: value for name, value in os.environ.items()
-            if name.startswith(ENV_PREFIX) or name in keep}
+@functools.cache
+def process_settings() -> PlatformSettings:
+    """This process's settings, loaded once: the hub's configuration and its spawners share
+    them (a spawner does not read the settings again at each start)."""
+    return PlatformSettings.load()
+
+
+def read_config_file(path: str) -> Config:
+    """The operator's settings file (traitlets Python syntax), with its name in any error."""
+    file = Path(path)
+    if not file.is_file():
+        raise ValueError(f"{CONFIG_ENV} names {path!r}, which is not a file")
+    try:
+        return PyFileConfigLoader(file.name, path=str(file.parent)).load_config()
+    except Exception as error:  # noqa: BLE001 - any mistake in the file is the operator's to fix
+        raise ValueError(f"{CONFIG_ENV} file {path}: {error}") from error
 
 
 def gateway_of(subnet: str) -> str:
@@ -287,14 +349,33 @@ def gateway_of(subnet: str) -> str:
 
 
 def parse_env_value(trait, value: str):
-    """Turn an environment string into the trait's type (booleans, integers, comma lists)."""
+    """Turn an environment string into the trait's type (booleans, integers, lists written
+    with commas or as a JSON list) (pure)."""
     if isinstance(trait, Bool):
         lowered = value.strip().lower()
         if lowered not in ("1", "0", "true", "false", "yes", "no"):
             raise ValueError(f"{value!r} is not a boolean (use 1/0, true/false, yes/no)")
         return lowered in ("1", "true", "yes")
     if isinstance(trait, Integer):
-        return int(value)
+        try:
+            return int(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a whole number") from None
     if isinstance(trait, List):
+        if value.lstrip().startswith("["):
+            items = json.loads(value)
+            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                raise ValueError(f"{value!r} is not a JSON list of texts")
+            return items
         return [item.strip() for item in value.split(",") if item.strip()]
     return value
+
+
+def env_text(trait, value) -> str:
+    """A setting's value as ``parse_env_value`` reads it back (pure): lists as JSON, so that
+    an item holding a comma survives."""
+    if isinstance(trait, Bool):
+        return "1" if value else "0"
+    if isinstance(trait, List):
+        return json.dumps(list(value))
+    return str(value)

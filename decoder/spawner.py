@@ -5,7 +5,8 @@ What it overrides, and why:
   learner network and its firewall exist, starts as DockerSpawner does, then (unless egress is
   allowed) deletes the container's default route, and returns once the server's port answers
   (the hub's own checks back off to seconds apart).
-- ``get_env()``: adds DECODER_LESSONS, the lesson folders of the weeks open now (course.toml).
+- ``get_env()``: adds DECODER_LESSONS, the lesson folders of the weeks open now (course.toml),
+  and what the lab's exchange needs of the settings (service address, size limit, language).
 - ``create_object()``: adds the hardening to the container's host config (limits, dropped
   capabilities, no-new-privileges, read-only root, tmpfs, init) before DockerSpawner creates it.
 
@@ -23,9 +24,10 @@ from dockerspawner import DockerSpawner
 from tornado import web
 from traitlets import Bool, Float, Integer, Unicode, default
 
-from .course import COURSE_FILE, load_course_cached, open_lessons
+from . import protocol
+from .course import load_course_cached, open_lessons
 from .network import ensure_firewall, ensure_network, open_ports, remove_default_route
-from .settings import PlatformSettings
+from .settings import PlatformSettings, process_settings
 
 HOME = "/home/jovyan"
 
@@ -59,6 +61,16 @@ async def wait_for_port(host: str, port: int, *, interval: float, timeout: float
         else:
             writer.close()
             return True
+
+
+def lab_environment(settings: PlatformSettings) -> dict[str, str]:
+    """What the course's code in a learner's JupyterLab needs of the platform's settings: where
+    the course service is, the largest submission, the language (pure)."""
+    return {
+        protocol.COURSE_URL_ENV: protocol.service_url(settings.course_service_url),
+        protocol.MAX_SUBMISSION_ENV: str(settings.max_submission_mb),
+        protocol.LANGUAGE_ENV: settings.ui_language,
+    }
 
 
 class DecoderSpawner(DockerSpawner):
@@ -101,28 +113,6 @@ class DecoderSpawner(DockerSpawner):
 
     # ---- defaults that differ from DockerSpawner ----
 
-    course_file = Unicode(
-        help="course.toml whose week dates decide which lesson folders a learner's server gets "
-        "(DECODER_LESSONS). Default: the project's course/course.toml. Example: "
-        "'/srv/course/course.toml'.",
-    ).tag(config=True)
-
-    ui_language = Unicode(
-        "fr", help="Language of the course's own messages in the learner's JupyterLab "
-        "(DECODER_UI_LANGUAGE): 'fr' or 'en'. Example: 'en'.",
-    ).tag(config=True)
-
-    course_service_url = Unicode(
-        "",
-        help="Address of the course service as learner containers reach it (given to them as "
-        "DECODER_COURSE_URL, used by nbgrader's exchange in the lab image). Example: "
-        "'http://172.29.0.1:8082/services/course/'.",
-    ).tag(config=True)
-
-    @default("course_file")
-    def _default_course_file(self):
-        return str(COURSE_FILE)
-
     @default("mem_limit")
     def _default_mem_limit(self):
         return "1G"
@@ -156,7 +146,7 @@ class DecoderSpawner(DockerSpawner):
                 f"L'image {self.image!r} n'est pas autorisée. "
                 "(Operator: add it to c.PlatformSettings.allowed_images.)",
             )
-        settings = PlatformSettings(config=self.config)
+        settings = self.platform
         if self.ensure_network:
             await self.asynchronize(ensure_network, self.client, settings)
             if not DecoderSpawner._firewall_ready:  # rules persist; write them once per hub start
@@ -171,6 +161,11 @@ class DecoderSpawner(DockerSpawner):
                                 timeout=self.http_timeout)
         return ip_port
 
+    @property
+    def platform(self) -> PlatformSettings:
+        """The platform's settings, loaded once by the hub's process (jupyterhub_config.py)."""
+        return process_settings()
+
     async def asynchronize(self, function, *args):
         """Run a blocking call in DockerSpawner's single Docker thread."""
         return await asyncio.wrap_future(self.executor.submit(function, *args))
@@ -183,12 +178,10 @@ class DecoderSpawner(DockerSpawner):
 
     def get_env(self):
         env = super().get_env()
-        course = load_course_cached(Path(self.course_file))
+        settings = self.platform
+        course = load_course_cached(Path(settings.course_file))
         env["DECODER_LESSONS"] = " ".join(open_lessons(course, datetime.now(UTC)))
-        if self.course_service_url:
-            env["DECODER_COURSE_URL"] = self.course_service_url
-        env["DECODER_UI_LANGUAGE"] = self.ui_language
-        return env
+        return {**env, **lab_environment(settings)}
 
     async def create_object(self):
         hardening = hardened_host_config(

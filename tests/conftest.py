@@ -1,5 +1,7 @@
 """Fixtures. Integration tests run a second platform (instance 'decoder-test') beside the demo:
-its own ports, data folder, learner network, containers and volumes, removed at the end."""
+its own ports, data folder, learner network, containers and volumes, removed at the end. It is
+configured as an operator would: a settings file named by DECODER_CONFIG, and nothing in the
+environment."""
 
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ from pathlib import Path
 
 import docker
 import pytest
-from traitlets.config import Config
 
 from decoder import hubprocess
 from decoder.settings import PlatformSettings
@@ -26,12 +27,19 @@ TEST_SETTINGS = {
     "learner_bridge": "decoder-test0",
     "course_service_port": 18082,
     "grading_workers": 2,
+    # set only in the file, and checked where each is used (tests/test_settings_reach.py)
+    "max_submission_mb": 24,
+    "cell_timeout": 15,
 }
 
 
-def test_settings(data_dir: Path, **overrides) -> PlatformSettings:
+def settings_file(data_dir: Path, **overrides) -> Path:
+    """The operator's settings file of the test platform (traitlets syntax)."""
     values = {**TEST_SETTINGS, "data_dir": str(data_dir), **overrides}
-    return PlatformSettings(config=Config({"PlatformSettings": values}))
+    path = data_dir / "decoder_config.py"
+    path.write_text("".join(f"c.PlatformSettings.{name} = {value!r}\n"
+                            for name, value in values.items()))
+    return path
 
 
 @dataclass
@@ -73,7 +81,8 @@ def cleanup(settings: PlatformSettings) -> None:
 def platform(tmp_path_factory) -> Platform:
     data_dir = tmp_path_factory.mktemp("platform")
     course_file = course_with_fixed_dates(data_dir / "course")
-    settings = test_settings(data_dir, course_file=str(course_file))
+    settings = PlatformSettings.load(settings_file(data_dir, course_file=str(course_file)),
+                                     environ={})
     hubprocess.prepare(settings)
     cleanup(settings)
     hubprocess.start_hub(settings)

@@ -7,8 +7,11 @@ import io
 import json
 import tarfile
 import textwrap
+import time
 
 import nbformat
+
+from decoder.service.store import Store
 
 API_CALL = textwrap.dedent('''
     import json, os, sys, urllib.request, urllib.error
@@ -32,8 +35,10 @@ API_CALL = textwrap.dedent('''
 ''')
 
 
-def run(container, command: list[str], workdir: str = "/home/jovyan") -> tuple[int, str]:
-    result = container.exec_run(command, user="1000", workdir=workdir, demux=False)
+def run(container, command: list[str], workdir: str = "/home/jovyan",
+        environment: dict | None = None) -> tuple[int, str]:
+    result = container.exec_run(command, user="1000", workdir=workdir, demux=False,
+                                environment=environment)
     return result.exit_code, result.output.decode(errors="replace")
 
 
@@ -85,3 +90,43 @@ def solved(student_version, master):
         if grade_id in answers:
             cell.source = answers[grade_id]
     return notebook
+
+
+# ---- a learner at work on an exercise (the course service's tests) ----
+
+NAME = "s1-bonjour"
+NOTEBOOK = f"/home/jovyan/exercices/{NAME}/{NAME}.ipynb"
+
+
+def master(platform, name: str = NAME) -> nbformat.NotebookNode:
+    return nbformat.read(platform.settings.masters_dir / name / f"{name}.ipynb", 4)
+
+
+def store(platform) -> Store:
+    return Store(platform.settings.course_db_url)
+
+
+def fetch_and_solve(platform, learner, *, right: bool, edit=None) -> nbformat.NotebookNode:
+    """Fetch s1-bonjour in the learner's JupyterLab and save it solved (or blank, or as
+    ``edit`` changes it), as the learner would; returns the notebook saved."""
+    container = platform.container(learner)
+    nbgrader(container, "fetch_assignment", NAME)
+    student = nbformat.reads(read_file(container, NOTEBOOK), 4)
+    notebook = solved(student, master(platform)) if right else student
+    if edit:
+        edit(notebook)
+    put_file(container, NOTEBOOK, nbformat.writes(notebook).encode())
+    return notebook
+
+
+def wait_graded(container, assignment: str = NAME, count: int = 1, timeout: float = 120):
+    """The learner's submissions of ``assignment`` once ``count`` of them are graded."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, mine = api(container, "GET", f"submissions?assignment={assignment}")
+        assert status == 200, mine
+        done = [s for s in mine if s["state"] in ("done", "failed")]
+        if len(done) >= count:
+            return mine
+        time.sleep(1)
+    raise AssertionError(f"not graded within {timeout} s: {mine}")

@@ -19,47 +19,16 @@ import nbformat
 import pytest
 
 from decoder.service.gradebook import CourseGradebook
-from decoder.service.store import Store
 from tests import lab
+from tests.lab import NAME, fetch_and_solve, master, store, wait_graded
 
 pytestmark = pytest.mark.docker
-
-NAME = "s1-bonjour"
-NOTEBOOK = f"/home/jovyan/exercices/{NAME}/{NAME}.ipynb"
-
-
-def master(platform) -> nbformat.NotebookNode:
-    return nbformat.read(platform.settings.masters_dir / NAME / f"{NAME}.ipynb", 4)
-
-
-def store(platform) -> Store:
-    return Store(platform.settings.course_db_url)
 
 
 def gradebook(platform) -> CourseGradebook:
     settings = platform.settings
     return CourseGradebook(settings.course_storage / "nbgrader", settings.masters_dir,
                            settings.course_config)
-
-
-def fetch_and_solve(platform, learner, *, right: bool) -> None:
-    container = platform.container(learner)
-    lab.nbgrader(container, "fetch_assignment", NAME)
-    student = nbformat.reads(lab.read_file(container, NOTEBOOK), 4)
-    notebook = lab.solved(student, master(platform)) if right else student
-    lab.put_file(container, NOTEBOOK, nbformat.writes(notebook).encode())
-
-
-def wait_graded(container, assignment: str = NAME, count: int = 1, timeout: float = 120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status, mine = lab.api(container, "GET", f"submissions?assignment={assignment}")
-        assert status == 200, mine
-        done = [s for s in mine if s["state"] in ("done", "failed")]
-        if len(done) >= count:
-            return mine
-        time.sleep(1)
-    raise AssertionError(f"not graded within {timeout} s: {mine}")
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +121,10 @@ def test_bad_submissions_are_refused_in_french_and_store_nothing(platform, learn
     b = platform.container(learner_b)
     storage = platform.settings.course_storage
     count = len(store(platform).submissions_of(learner_b.name))
-    outside = storage.parent / "evil.ipynb"
+    absolute = Path(f"/tmp/decoder-evil-{learner_b.name}.txt")
+    # where a name with ../.. would land: from incoming/<new folder>/, two levels up
+    outside = [storage / "evil.ipynb", storage.parent / "evil.ipynb", absolute]
+    limit = platform.settings.max_submission_mb
     cases = {
         "not open": refused(b, notebook_files(platform), assignment="s2-majorite"),
         "unknown": refused(b, notebook_files(platform), assignment="s9-inconnu"),
@@ -161,13 +133,13 @@ def test_bad_submissions_are_refused_in_french_and_store_nothing(platform, learn
         "hidden file": refused(b, notebook_files(platform, extra={
             ".bashrc": base64.b64encode(b"x").decode()})),
         "absolute": refused(b, notebook_files(platform, extra={
-            "/tmp/x.txt": base64.b64encode(b"x").decode()})),
+            str(absolute): base64.b64encode(b"x").decode()})),
         "malformed notebook": refused(b, {"files": {f"{NAME}.ipynb": base64.b64encode(
             b'{"cells": "oops"}').decode()}}),
         "not json": refused(b, raw_body="{{{"),
         "no notebook": refused(b, {"files": {"notes.txt": base64.b64encode(b"x").decode()}}),
         "too big": refused(b, notebook_files(platform, extra={
-            "gros.csv": base64.b64encode(b"0" * (21 * 2**20)).decode()})),
+            "gros.csv": base64.b64encode(b"0" * ((limit + 1) * 2**20)).decode()})),
     }
     expected = {"not open": 403, "unknown": 404, "too big": 413}
     for case, (status, message) in cases.items():
@@ -175,20 +147,25 @@ def test_bad_submissions_are_refused_in_french_and_store_nothing(platform, learn
         assert any(word in message for word in ("exercice", "Exercice", "fichier", "carnet",
                                                 "soumission", "JSON", "Mo")), (case, message)
     assert "pas encore ouvert" in cases["not open"][1]
-    assert "20 Mo" in cases["too big"][1]
-    assert not outside.exists()
+    assert f"{limit} Mo" in cases["too big"][1]
+    assert not any(path.exists() for path in outside)
     assert len(store(platform).submissions_of(learner_b.name)) == count
     assert not list((storage / "incoming").iterdir())
 
 
 def test_the_exchange_refuses_a_too_big_submission_before_sending(platform, learner_b):
+    """The exchange checks the size itself (the limit given by the hub), before sending: with
+    the service out of reach, it still answers with the size, not with the service's silence."""
     b = platform.container(learner_b)
+    limit = platform.settings.max_submission_mb
     big = f"exercices/{NAME}/gros.bin"
-    code, _ = lab.run(b, ["sh", "-c", f"head -c 22000000 /dev/zero > {big}"])
+    code, _ = lab.run(b, ["sh", "-c", f"head -c {(limit + 1) * 2**20} /dev/zero > {big}"])
     assert code == 0
     try:
-        code, output = lab.run(b, ["nbgrader", "submit", NAME])
-        assert code != 0 and "plus que la limite de 20 Mo" in output, output
+        nowhere = {"DECODER_COURSE_URL": f"http://{platform.settings.gateway_ip}:9/services/x/"}
+        code, output = lab.run(b, ["nbgrader", "submit", NAME], environment=nowhere)
+        assert code != 0 and f"plus que la limite de {limit} Mo" in output, output
+        assert "ne répond pas" not in output
     finally:
         lab.run(b, ["rm", "-f", big])
 
@@ -269,9 +246,8 @@ def test_grade_all_regrades_every_learner_with_a_progress_bar(platform, learner_
                                                               submitted_a):
     before = {row["id"]: len(store(platform).results_of(row["id"]))
               for row in store(platform).latest_submissions(NAME)}
-    env = {**os.environ, **{f"DECODER_{k.upper()}": str(v) for k, v in {
-        "data_dir": platform.settings.data_dir, "public_port": platform.settings.public_port,
-    }.items()}}
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"),
+           "DECODER_CONFIG": platform.settings.config_file}
     result = subprocess.run([sys.executable, "-m", "decoder.cli", "grade-all", NAME], env=env,
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr

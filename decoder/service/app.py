@@ -1,4 +1,4 @@
-"""The course service's web API and entry point (run by the hub as a managed service).
+"""The course service's web API (its process starts in __main__.py, its grading in pipeline.py).
 
 Handlers are thin: who is calling comes from the hub (the token in the Authorization header,
 checked by JupyterHub's HubAuth, with the ``access:services!service=course`` scope), the rest is
@@ -10,24 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
-import os
-import signal
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import requests
-from jupyterhub.services.auth import HubAuth, HubAuthenticated
-from tornado import ioloop, web
+from jupyterhub.services.auth import HubAuthenticated
+from tornado import web
 
-from ..settings import PlatformSettings
+from .. import protocol
 from .messages import say
-from .pool import WorkerPool, remove_sandboxes_of
 from .rules import Refused
 from .service import CourseService, Identity
-from .store import Store
-
-log = logging.getLogger("decoder.course")
 
 
 class Instructors:
@@ -152,78 +144,16 @@ class ReleaseHidden(ApiHandler):
         await self.answer(self.service.release_hidden, name)
 
 
+HANDLERS = {  # protocol.ROUTES: route name -> handler
+    "health": Health, "assignments": Assignments, "release_files": ReleaseFiles,
+    "submit": Submissions, "my_submissions": MySubmissions, "feedback": Feedback,
+    "all_submissions": AllSubmissions, "regrade": Regrade, "release_hidden": ReleaseHidden,
+    "batch": Batch,
+}
+
+
 def make_app(service: CourseService, prefix: str, instructors) -> web.Application:
-    api = prefix.rstrip("/") + "/api"
-    name = r"([A-Za-z0-9_.\-]{1,100})"
-    return web.Application([
-        (prefix.rstrip("/") + "/?", Health),
-        (f"{api}/health", Health),
-        (f"{api}/assignments", Assignments),
-        (f"{api}/assignments/{name}/files", ReleaseFiles),
-        (f"{api}/assignments/{name}/submissions", Submissions),
-        (f"{api}/submissions", MySubmissions),
-        (rf"{api}/submissions/(\d+)/feedback", Feedback),
-        (f"{api}/instructor/assignments/{name}/submissions", AllSubmissions),
-        (f"{api}/instructor/assignments/{name}/regrade", Regrade),
-        (f"{api}/instructor/assignments/{name}/release-hidden", ReleaseHidden),
-        (rf"{api}/instructor/batches/(\w+)", Batch),
-    ], course_service=service, instructors=instructors,
-        language=service.settings.ui_language)
-
-
-def main() -> None:
-    logging.basicConfig(level=logging.INFO,
-                        format="[%(levelname)1.1s %(asctime)s %(name)s] %(message)s")
-    settings = PlatformSettings()
-    settings.course_storage.mkdir(parents=True, exist_ok=True)
-    store = Store(settings.course_db_url)
-    store.migrate()
-    remove_sandboxes_of(store)  # nothing of a previous run is still ours
-    store.requeue(everything=True)
-    service = CourseService(settings, store)
-    pool = WorkerPool(store, settings.worker_count, settings.path("logs"))
-    pool.start()
-    hub_auth = HubAuth.instance()
-    instructors = Instructors(hub_auth.api_url, hub_auth.api_token)
-    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/course/")
-    app = make_app(service, prefix, instructors)
-    max_body = int(settings.max_submission_mb * 2**20 * 1.4) + 2**20  # base64 + JSON
-    app.listen(settings.course_service_port, address=settings.gateway_ip,
-               max_body_size=max_body, xheaders=True)
-    log.info("course service on %s%s, %d grading worker(s)", settings.course_service_url,
-             prefix, pool.size)
-
-    recorder = ThreadPoolExecutor(max_workers=1)  # one gradebook writer, one batch at a time
-    background = ThreadPoolExecutor(max_workers=1)
-    busy = {"record": False}
-
-    def record() -> None:
-        if busy["record"]:
-            return
-        busy["record"] = True
-        future = recorder.submit(service.record_results)
-        future.add_done_callback(lambda f: _done_recording(f, busy))
-
-    ioloop.PeriodicCallback(lambda: background.submit(pool.check), 1000).start()
-    ioloop.PeriodicCallback(record, 1000).start()
-    for assignment in service.open_assignments(Identity("service", "service")):
-        background.submit(service.release_folder, assignment["assignment_id"])
-
-    def stop(*_):
-        log.info("stopping: grading workers first")
-        pool.stop()
-        ioloop.IOLoop.current().add_callback_from_signal(ioloop.IOLoop.current().stop)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    ioloop.IOLoop.current().start()
-
-
-def _done_recording(future, busy: dict) -> None:
-    busy["record"] = False
-    if future.exception():
-        log.error("writing to the gradebook failed: %s", future.exception())
-
-
-if __name__ == "__main__":
-    main()
+    routes = [(prefix.rstrip("/") + "/?", Health)]
+    routes += [(protocol.url_pattern(name, prefix), HANDLERS[name]) for name in protocol.ROUTES]
+    return web.Application(routes, course_service=service, instructors=instructors,
+                           language=service.settings.ui_language)

@@ -6,7 +6,6 @@ result and message and how many hidden tests there are, never their code or thei
 
 from __future__ import annotations
 
-import hashlib
 from html import escape
 
 HIDDEN_ONLY = ("detail", "hidden_source")
@@ -109,7 +108,3 @@ pre {{ white-space: pre-wrap; margin: 0; }} .score {{ font-size: 1.4em; }}
 <p>{escape(say['again'])}</p>
 </body></html>
 """
-
-
-def checksum(html: str) -> str:
-    return hashlib.sha256(html.encode()).hexdigest()[:16]

@@ -8,7 +8,6 @@ parent fsync'ed): a crash leaves either the whole submission or nothing. Names w
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import shutil
@@ -19,24 +18,9 @@ from pathlib import Path
 from .rules import Refused
 
 
-def decode_files(payload: object) -> dict[str, bytes]:
-    """``{"files": {"name": "<base64>"}}`` as bytes by name; refused when malformed."""
-    files = payload.get("files") if isinstance(payload, dict) else None
-    if not isinstance(files, dict) or not files:
-        raise Refused(400, "empty")
-    decoded = {}
-    for name, text in files.items():
-        if not isinstance(name, str) or not isinstance(text, str):
-            raise Refused(400, "malformed")
-        try:
-            decoded[name] = base64.b64decode(text, validate=True)
-        except ValueError:
-            raise Refused(400, "bad_encoding", name=name[:120]) from None
-    return decoded
-
-
-def encode_files(folder: Path) -> dict[str, str]:
-    return {str(path.relative_to(folder)): base64.b64encode(path.read_bytes()).decode()
+def folder_files(folder: Path) -> dict[str, bytes]:
+    """The regular files under ``folder`` (no links), by their name relative to it."""
+    return {str(path.relative_to(folder)): path.read_bytes()
             for path in sorted(folder.rglob("*")) if path.is_file() and not path.is_symlink()}
 
 

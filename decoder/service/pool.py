@@ -26,10 +26,13 @@ log = logging.getLogger("decoder.course.pool")
 
 
 class WorkerPool:
-    def __init__(self, store: Store, size: int, log_dir: Path):
+    def __init__(self, store: Store, size: int, log_dir: Path, *, env: dict[str, str],
+                 max_attempts: int):
         self.store = store
         self.size = size
         self.log_dir = log_dir
+        self.env = env  # the workers' whole environment: every setting, explicitly
+        self.max_attempts = max_attempts
         self.workers: list[subprocess.Popen] = []
         self.stopping = False
         self._lock = threading.Lock()  # check() runs in a thread, stop() in a signal handler
@@ -45,7 +48,7 @@ class WorkerPool:
     def _spawn(self) -> subprocess.Popen:
         with open(self.log_dir / "grading-workers.log", "ab") as out:
             process = subprocess.Popen(
-                [sys.executable, "-m", "decoder.service.worker"], env=os.environ.copy(),
+                [sys.executable, "-m", "decoder.service.worker"], env=self.env,
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True)
         log.info("grading worker %s started", self.name_of(process))
@@ -63,12 +66,14 @@ class WorkerPool:
                 continue
             _kill_group(process.pid)
             remove_sandboxes_of(self.store, self.name_of(process))
-            given_back = self.store.requeue(worker=self.name_of(process))
+            given_back = self.store.requeue(worker=self.name_of(process),
+                                            max_attempts=self.max_attempts)
             level = logging.INFO if process.returncode == 0 else logging.WARNING
-            log.log(level, "grading worker %s stopped (code %s); %d job(s) queued again",
-                    self.name_of(process), process.returncode, given_back)
+            log.log(level, "grading worker %s stopped (code %s); %d job(s) queued again, %d "
+                    "given up", self.name_of(process), process.returncode, given_back.queued,
+                    given_back.failed)
             self.workers[index] = self._spawn()
-        self.store.requeue(expired=True)
+        self.store.requeue(expired=True, max_attempts=self.max_attempts)
 
     def pids(self) -> list[int]:
         return [process.pid for process in self.workers]

@@ -13,11 +13,10 @@ import re
 import nbformat
 
 from ..course import Course
+from ..protocol import MAX_DEPTH, PayloadError, decode_files, submission_bytes
 from .messages import say
 
 SAFE_PART = re.compile(r"^[\w][\w .()\-]{0,99}$")  # letters (accents too), digits, _ . ( ) - space
-MAX_FILES = 50
-MAX_DEPTH = 3
 
 
 class Refused(Exception):
@@ -59,13 +58,19 @@ def check_file_name(path: str) -> None:
         raise Refused(400, "bad_name", name=path[:120])
 
 
+def submitted_files(payload: object) -> dict[str, bytes]:
+    """The files of a request body (protocol.decode_files), or the refusal that says why not."""
+    try:
+        return decode_files(payload)
+    except PayloadError as error:
+        raise Refused(400, error.key, **error.params) from None
+
+
 def check_submission(name: str, files: dict[str, bytes], max_bytes: int) -> None:
-    """The files of a submission of assignment ``name``: names, count, size, and the notebook."""
-    if len(files) > MAX_FILES:
-        raise Refused(400, "too_many_files", count=len(files), most=MAX_FILES)
+    """The files of a submission of assignment ``name``: names, size, and the notebook."""
     for path in files:
         check_file_name(path)
-    total = sum(len(content) for content in files.values())
+    total = submission_bytes(files)
     if total > max_bytes:
         raise Refused(413, "too_big", size=total / 2**20, limit=max_bytes / 2**20)
     notebook = f"{name}.ipynb"

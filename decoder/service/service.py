@@ -11,12 +11,13 @@ from pathlib import Path
 
 from graders.runner import prepare_assignment
 
+from .. import protocol
 from ..course import Course, load_course_cached
 from ..settings import PlatformSettings
 from . import feedback
-from .files import decode_files, encode_files, write_submission
+from .files import folder_files, write_submission
 from .gradebook import CourseGradebook
-from .rules import Refused, assignment_open, check_submission
+from .rules import Refused, assignment_open, check_submission, submitted_files
 from .store import Store
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"  # nbgrader's own format for submissions
@@ -78,13 +79,15 @@ class CourseService:
 
     def release_files(self, who: Identity, name: str) -> dict:
         self._gradable(name)
-        return {"assignment_id": name, "files": encode_files(self.release_folder(name))}
+        return {"assignment_id": name,
+                **protocol.encode_files(folder_files(self.release_folder(name)))}
 
     def submit(self, who: Identity, name: str, payload: object) -> dict:
         """Keep the submission durably, queue its grading, and say when it was received."""
         self._gradable(name)
-        files = decode_files(payload)
-        check_submission(name, files, self.settings.max_submission_mb * 2**20)
+        files = submitted_files(payload)
+        limit = protocol.max_submission_bytes(self.settings.max_submission_mb)
+        check_submission(name, files, limit)
         received = self.now()
         folder, size, digest = write_submission(self.storage, who.name, name, files)
         submission_id = self.store.add_submission(who.name, name, received.replace(tzinfo=None),
@@ -102,7 +105,7 @@ class CourseService:
                 "timestamp": stamp(row["submitted_at"]), "state": row["state"],
                 "score": row["result"]["score"] if row["result"] else None,
                 "max_score": row["result"]["max_score"] if row["result"] else None,
-                "feedback_checksum": feedback.checksum(page) if page else None}
+                "feedback_checksum": protocol.checksum(page.encode()) if page else None}
 
     def feedback(self, who: Identity, submission_id: int) -> dict:
         row = self.store.submission(submission_id)

@@ -87,6 +87,12 @@ class Job:
     attempts: int
 
 
+@dataclass(frozen=True)
+class Requeued:
+    queued: int  # given back to the queue
+    failed: int  # given up: tried max_attempts times already
+
+
 class Store:
     def __init__(self, url: str):
         self.url = url
@@ -217,19 +223,28 @@ class Store:
                 state=state, worker=None, lease_until=None, error=error[-4000:],
                 finished_at=utcnow() if state == "failed" else None))
 
-    def requeue(self, *, worker: str | None = None, expired: bool = False,
-                everything: bool = False) -> int:
-        """Queue again the running jobs of a dead ``worker``, those whose lease ran out, or all
-        running jobs (at the service's start, no worker of before is ours any more)."""
-        query = jobs.update().where(jobs.c.state == "running")
+    def requeue(self, *, max_attempts: int, worker: str | None = None, expired: bool = False,
+                everything: bool = False) -> Requeued:
+        """Give back the running jobs of a dead ``worker``, those whose lease ran out, or all
+        running jobs (at the service's start, no worker of before is ours any more). A job
+        already tried ``max_attempts`` times is given up instead (state failed): a submission
+        that kills its worker each time must not take every worker down forever."""
+        running = jobs.c.state == "running"
         if worker is not None:
-            query = query.where(jobs.c.worker == worker)
+            running = running & (jobs.c.worker == worker)
         elif expired:
-            query = query.where(jobs.c.lease_until < utcnow())
+            running = running & (jobs.c.lease_until < utcnow())
         elif not everything:
             raise ValueError("requeue needs worker=, expired=True or everything=True")
         with self.engine.begin() as db:
-            return db.execute(query.values(state="queued", worker=None, lease_until=None)).rowcount
+            failed = db.execute(jobs.update().where(
+                running, jobs.c.attempts >= max_attempts).values(
+                state="failed", worker=None, lease_until=None, finished_at=utcnow(),
+                error=f"its grading stopped {max_attempts} times (the grading worker died or "
+                "the service stopped): given up")).rowcount
+            queued = db.execute(jobs.update().where(running).values(
+                state="queued", worker=None, lease_until=None)).rowcount
+        return Requeued(queued, failed)
 
     def jobs_of(self, submission_id: int) -> list[dict]:
         with self.engine.connect() as db:

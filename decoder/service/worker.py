@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="A grading worker of the course service.")
     parser.add_argument("--once", action="store_true", help="grade at most one job, then stop")
     args = parser.parse_args(argv)
-    settings = PlatformSettings()
+    settings = PlatformSettings.load()
     store = Store(settings.course_db_url)
     worker = Worker(settings, store)
 

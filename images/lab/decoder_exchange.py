@@ -7,13 +7,12 @@ service knows who is asking from the token, and keeps the time of each submissio
 Nothing here is trusted by the service; these classes only move files.
 
 Instructor tools (release, collect, release feedback) are the service's job: those classes
-refuse with a message saying so.
+refuse with a message saying so. Routes, payloads, the size limit and the feedback checksum are
+the service's contract (decoder/protocol.py, copied into this image beside this file).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import os
 import time
@@ -33,6 +32,8 @@ from nbgrader.exchange.abc import (
 from nbgrader.exchange.abc.exchange import Exchange, ExchangeError
 from traitlets import Integer, Unicode, default
 
+from decoder import protocol
+
 SKIPPED = {".ipynb_checkpoints", "feedback", "__pycache__"}
 
 SAY = {  # what these classes say themselves; the service's refusals come in its own language
@@ -45,6 +46,9 @@ SAY = {  # what these classes say themselves; the service's refusals come in its
     "no_answer": ("Le service du cours ne répond pas ({reason}) : réessayez dans un moment.",
                   "The course service does not answer ({reason}): try again in a moment."),
     "which": ("Précisez l'exercice à récupérer.", "Say which exercise to fetch."),
+    "bad_name": ("« {name} » n'est pas un nom d'exercice : copiez-le depuis la liste des "
+                 "exercices.", "“{name}” is not an exercise's name: copy it from the assignment "
+                 "list."),
     "not_fetched": ("Le dossier {folder} n'existe pas : récupérez d'abord l'exercice.",
                     "The folder {folder} does not exist: fetch the exercise first."),
     "too_big": ("La soumission pèse {size:.1f} Mo, plus que la limite de {limit} Mo. Effacez "
@@ -64,7 +68,7 @@ SAY = {  # what these classes say themselves; the service's refusals come in its
 
 def say(key: str, **params) -> str:
     french, english = SAY[key]
-    english_wanted = os.environ.get("DECODER_UI_LANGUAGE", "fr") == "en"
+    english_wanted = os.environ.get(protocol.LANGUAGE_ENV, "fr") == "en"
     return (english if english_wanted else french).format(**params)
 
 
@@ -77,7 +81,9 @@ class ServiceExchange(Exchange):
     ).tag(config=True)
 
     max_submission_mb = Integer(
-        20, help="Largest submission sent, in MB; the service checks it again. Example: 20.",
+        help="Largest submission sent, in MB; the service checks it again. Default: "
+        "$DECODER_MAX_SUBMISSION_MB (set by the hub from the platform's max_submission_mb), "
+        "else 20. Example: 20.",
     ).tag(config=True)
 
     feedback_wait_seconds = Integer(
@@ -87,23 +93,35 @@ class ServiceExchange(Exchange):
 
     @default("service_url")
     def _default_service_url(self) -> str:
-        return os.environ.get("DECODER_COURSE_URL", "")
+        return os.environ.get(protocol.COURSE_URL_ENV, "")
 
-    def call(self, method: str, path: str, payload: dict | None = None):
+    @default("max_submission_mb")
+    def _default_max_submission_mb(self) -> int:
+        try:
+            return int(os.environ[protocol.MAX_SUBMISSION_ENV])
+        except (KeyError, ValueError):
+            return protocol.DEFAULT_MAX_SUBMISSION_MB
+
+    def call(self, method: str, route: str, payload: dict | None = None, **params):
         """The service's answer; a refusal or an unreachable service fails with its message."""
-        status, body = self.request(method, path, payload)
+        status, body = self.request(method, route, payload, **params)
         if status >= 400:
             message = body.get("message") if isinstance(body, dict) else None
             self.fail(message or say("answered", status=status))
         return body
 
-    def request(self, method: str, path: str, payload: dict | None = None):
-        """(status, body) of one call to the service."""
+    def request(self, method: str, route: str, payload: dict | None = None, **params):
+        """(status, body) of one call to the service: ``route`` names one of
+        ``protocol.ROUTES``, ``params`` fill it (``query`` adds a query string)."""
         if not self.service_url:
             self.fail(say("no_service"))
+        try:
+            path = protocol.route(route, **params)
+        except ValueError:
+            self.fail(say("bad_name", name=str(params.get("assignment", ""))[:100]))
         data = json.dumps(payload).encode() if payload is not None else None
         request = urllib.request.Request(
-            self.service_url.rstrip("/") + "/api/" + path, data=data, method=method,
+            self.service_url.rstrip("/") + "/" + path, data=data, method=method,
             headers={"Authorization": f"token {os.environ.get('JUPYTERHUB_API_TOKEN', '')}",
                      "Content-Type": "application/json"})
         try:
@@ -130,15 +148,15 @@ class DecoderFetchAssignment(ServiceExchange, ExchangeFetchAssignment):
         self.dest = self.assignment_path(self.coursedir.assignment_id)
 
     def copy_files(self):
-        release = self.call("GET", f"assignments/{self.coursedir.assignment_id}/files")
-        for name, content in release["files"].items():
+        release = self.call("GET", "release_files", assignment=self.coursedir.assignment_id)
+        for name, content in protocol.decode_files(release).items():
             target = (self.dest / name).resolve()
             if self.dest.resolve() not in target.parents:
                 continue
             if target.exists():  # never overwrite a learner's work: only add what is missing
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(base64.b64decode(content))
+            target.write_bytes(content)
         self.log.info("Fetched %s into %s", self.coursedir.assignment_id, self.dest)
 
 
@@ -163,13 +181,11 @@ class DecoderSubmit(ServiceExchange, ExchangeSubmit):
 
     def copy_files(self):
         files = self.files()
-        size = sum(map(len, files.values()))
-        limit = self.max_submission_mb * 2**20
-        if size > limit:
+        size = protocol.submission_bytes(files)
+        if size > protocol.max_submission_bytes(self.max_submission_mb):
             self.fail(say("too_big", size=size / 2**20, limit=self.max_submission_mb))
-        answer = self.call("POST", f"assignments/{self.coursedir.assignment_id}/submissions",
-                           {"files": {name: base64.b64encode(content).decode()
-                                      for name, content in files.items()}})
+        answer = self.call("POST", "submit", protocol.encode_files(files),
+                           assignment=self.coursedir.assignment_id)
         self.timestamp = answer["timestamp"]
         self.log.info("Submitted %s at %s", self.coursedir.assignment_id, self.timestamp)
         self.wait_for_feedback(answer)
@@ -179,7 +195,7 @@ class DecoderSubmit(ServiceExchange, ExchangeSubmit):
         deadline = time.monotonic() + self.feedback_wait_seconds
         while time.monotonic() < deadline:
             time.sleep(0.5)
-            status, feedback = self.request("GET", f"submissions/{submitted['id']}/feedback")
+            status, feedback = self.request("GET", "feedback", submission=submitted["id"])
             if status != 200:  # not graded yet (409): the learner can fetch it later
                 continue
             save_feedback(self.assignment_path(submitted["assignment_id"]), submitted["timestamp"],
@@ -238,13 +254,14 @@ class DecoderList(ServiceExchange, ExchangeList):
 
     def _submitted(self, course_id: str) -> list[dict]:
         by_assignment: dict[str, list[dict]] = {}
-        for item in self.call("GET", "submissions"):
+        for item in self.call("GET", "my_submissions"):
             aid = item["assignment_id"]
             feedback = self.assignment_path(aid) / "feedback" / item["timestamp"]
             local = feedback / f"{aid}.html"
             has_local = local.is_file()
             has_exchange = item["feedback_checksum"] is not None
-            updated = has_local and has_exchange and _digest(local) != item["feedback_checksum"]
+            updated = has_local and has_exchange and \
+                protocol.checksum(local.read_bytes()) != item["feedback_checksum"]
             notebook = {"notebook_id": aid, "path": aid, "has_local_feedback": has_local,
                         "has_exchange_feedback": has_exchange, "feedback_updated": updated,
                         "local_feedback_path": str(local) if has_local else None}
@@ -270,12 +287,11 @@ class DecoderFetchFeedback(ServiceExchange, ExchangeFetchFeedback):
         pass
 
     def copy_files(self):
-        aid = self.coursedir.assignment_id
-        query = f"submissions?assignment={aid}" if aid else "submissions"
-        for item in self.call("GET", query):
+        query = {"assignment": self.coursedir.assignment_id or None}
+        for item in self.call("GET", "my_submissions", query=query):
             if item["feedback_checksum"] is None:
                 continue
-            feedback = self.call("GET", f"submissions/{item['id']}/feedback")
+            feedback = self.call("GET", "feedback", submission=item["id"])
             save_feedback(self.assignment_path(item["assignment_id"]), item["timestamp"], feedback)
 
 
@@ -284,10 +300,6 @@ def save_feedback(assignment: Path, timestamp: str, feedback: dict) -> None:
     folder = assignment / "feedback" / timestamp
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{feedback['notebook_id']}.html").write_bytes(feedback["html"].encode())
-
-
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
 class _InstructorOnly(ServiceExchange):

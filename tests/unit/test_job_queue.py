@@ -57,7 +57,7 @@ def test_a_job_has_one_holder_and_only_the_holder_records_its_result(store):
 def test_a_dead_workers_job_goes_back_and_the_dead_worker_cannot_record(store):
     submission = submit(store)
     first = store.claim("dead", 60)
-    assert store.requeue(worker="dead") == 1
+    assert store.requeue(worker="dead", max_attempts=3).queued == 1
     second = store.claim("alive", 60)
     assert second.id == first.id and second.attempts == 2
     assert not store.complete(first, "dead", 0, 3, {}, None)
@@ -68,8 +68,24 @@ def test_a_dead_workers_job_goes_back_and_the_dead_worker_cannot_record(store):
 def test_an_expired_lease_gives_the_job_back(store):
     submit(store)
     store.claim("slow", -1)  # a lease already over
-    assert store.requeue(expired=True) == 1
+    assert store.requeue(expired=True, max_attempts=3).queued == 1
     assert store.claim("other", 60) is not None
+
+
+def test_a_submission_that_kills_its_worker_each_time_is_given_up(store):
+    """A worker that dies is not the learner's fault once, but a submission that takes its
+    worker down at every attempt would do it forever: after max_attempts it is failed."""
+    submission = submit(store)
+    for attempt in range(1, 4):
+        job = store.claim(f"worker-{attempt}", 60)
+        assert job.attempts == attempt
+        given_back = store.requeue(worker=f"worker-{attempt}", max_attempts=3)
+        assert (given_back.queued, given_back.failed) == ((1, 0) if attempt < 3 else (0, 1))
+    assert store.claim("another", 60) is None
+    row = store.submission(submission)
+    assert row["state"] == "failed" and "stopped 3 times" in row["error"]
+    submit(store)  # the queue goes on with the next one
+    assert store.claim("another", 60) is not None
 
 
 def test_grading_failures_are_retried_then_marked_failed(store):

@@ -39,3 +39,48 @@ def test_env_values_are_parsed_by_type():
     assert parse_env_value(List(), "a, b,,c") == ["a", "b", "c"]
     with pytest.raises(ValueError, match="not a boolean"):
         parse_env_value(Bool(), "peut-être")
+
+
+def test_load_reads_the_operators_file_then_the_environment(tmp_path):
+    config = tmp_path / "decoder_config.py"
+    config.write_text("c.PlatformSettings.cell_timeout = 15\n"
+                      "c.PlatformSettings.instructors = ['marie', 'karim']\n"
+                      "c.DecoderSpawner.mem_limit = '2G'\n")
+    settings = PlatformSettings.load(environ={
+        "DECODER_CONFIG": str(config), "DECODER_CELL_TIMEOUT": "3",
+        "DECODER_IDLE_TIMEOUT": "120"})
+    assert settings.cell_timeout == 15  # the file wins over the environment
+    assert settings.idle_timeout == 120
+    assert settings.instructors == ["marie", "karim"]
+    assert [settings.source(n) for n in ("cell_timeout", "idle_timeout", "hub_port")] == [
+        "file", "environment", "default"]
+
+
+def test_a_child_given_environment_resolves_every_setting_as_its_parent(tmp_path):
+    config = tmp_path / "decoder_config.py"
+    config.write_text(f"c.PlatformSettings.data_dir = {str(tmp_path)!r}\n"
+                      "c.PlatformSettings.proxy_command = ['/opt/a,b/chp', '--x']\n"
+                      "c.PlatformSettings.open_signup = False\n")
+    parent = PlatformSettings.load(config)
+    child = PlatformSettings.load(environ=parent.environment())  # no file, no other variable
+    for name in parent.traits(config=True):
+        assert getattr(child, name) == getattr(parent, name), name
+    assert child.course_db_url == f"sqlite:///{tmp_path}/course-service/course.sqlite"
+
+
+@pytest.mark.parametrize(("content", "words"), [
+    ("c.PlatformSettings.cell_timeout = 'dix'", "cell_timeout"),
+    ("c.PlatformSettings.cell_timeout = ", "decoder_config.py"),
+])
+def test_a_mistake_in_the_file_names_the_file_and_the_setting(tmp_path, content, words):
+    config = tmp_path / "decoder_config.py"
+    config.write_text(content)
+    with pytest.raises(ValueError, match=words):
+        PlatformSettings.load(config)
+    with pytest.raises(ValueError, match="not a file"):
+        PlatformSettings.load(environ={"DECODER_CONFIG": str(tmp_path / "absent.py")})
+
+
+def test_a_bad_environment_value_names_its_variable():
+    with pytest.raises(ValueError, match="DECODER_HUB_PORT"):
+        PlatformSettings.load(environ={"DECODER_HUB_PORT": "huit"})

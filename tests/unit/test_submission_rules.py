@@ -9,8 +9,14 @@ import nbformat
 import pytest
 
 from decoder.course import load_course
-from decoder.service.files import decode_files, folder_name, write_submission
-from decoder.service.rules import Refused, assignment_open, check_file_name, check_submission
+from decoder.service.files import folder_name, write_submission
+from decoder.service.rules import (
+    Refused,
+    assignment_open,
+    check_file_name,
+    check_submission,
+    submitted_files,
+)
 
 NOTEBOOK = nbformat.writes(nbformat.v4.new_notebook()).encode()
 COURSE = load_course()
@@ -63,10 +69,12 @@ def test_open_unknown_and_not_yet_open_assignments():
 
 def test_malformed_payloads_are_refused():
     for payload in [None, [], {"files": []}, {"files": {}}, {"files": {"a": 3}},
-                    {"files": {"a": "pas du base64 !"}}]:
-        with pytest.raises(Refused):
-            decode_files(payload)
-    assert decode_files({"files": {"a": base64.b64encode(b"x").decode()}}) == {"a": b"x"}
+                    {"files": {"a": "pas du base64 !"}},
+                    {"files": {f"f{i}": "" for i in range(51)}}]:
+        with pytest.raises(Refused) as refused:
+            submitted_files(payload)
+        assert refused.value.status == 400 and refused.value.message
+    assert submitted_files({"files": {"a": base64.b64encode(b"x").decode()}}) == {"a": b"x"}
 
 
 def test_files_land_under_the_storage_only_and_whole(tmp_path):
