@@ -15,14 +15,20 @@ Stock runs twice: at its own cell timeout (30 s) and at ours (``cell_timeout``, 
 default), since each endless loop costs a side one cell timeout: the second ratio shows what
 does not come from the shorter timeout.
 
-    .venv/bin/python bench/autograde.py [--submissions 120]
+``--baseline PATH`` also grades the same submissions with the code of another checkout of this
+project (an older commit: ``git worktree add PATH <commit>``), in the same run, with the same
+settings and images: a change's cost is read against it, not against a number from another day.
+
+    .venv/bin/python bench/autograde.py [--submissions 120] [--baseline ../main-before]
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import inspect
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -33,7 +39,9 @@ from pathlib import Path
 import nbformat
 from nbgrader.preprocessors import Execute
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# the code measured: this checkout, or the one named by BENCH_CODE (--baseline runs this script
+# again in a subprocess against an older checkout)
+sys.path.insert(0, os.environ.get("BENCH_CODE") or str(Path(__file__).resolve().parent.parent))
 from decoder.course import load_course  # noqa: E402
 from decoder.service.files import write_submission  # noqa: E402
 from decoder.service.pool import WorkerPool  # noqa: E402
@@ -77,6 +85,26 @@ def submissions_for(names: list[str], count: int, cache: Path) -> list[tuple[str
     return made
 
 
+def worker_pool(settings: PlatformSettings, store: Store, workers: int) -> WorkerPool:
+    """The service's pool, as this checkout's code makes it (an older one took no env: its
+    workers read the settings from this process's environment)."""
+    if "env" in inspect.signature(WorkerPool).parameters:
+        return WorkerPool(store, workers, settings.path("logs"),
+                          env=settings.child_environment(), max_attempts=settings.max_attempts)
+    return WorkerPool(store, workers, settings.path("logs"))
+
+
+def loaded_settings(data_dir: Path, workers: int) -> PlatformSettings:
+    """The platform's settings (DECODER_CONFIG, environment) with a data folder of the bench's
+    own; the workers get every value from them, as under the service."""
+    if hasattr(PlatformSettings, "load"):
+        settings = PlatformSettings.load()
+        settings.data_dir, settings.grading_workers = str(data_dir), workers
+        return settings
+    os.environ.update(DECODER_DATA_DIR=str(data_dir), DECODER_GRADING_WORKERS=str(workers))
+    return PlatformSettings()
+
+
 def run_ours(settings: PlatformSettings, work: list, workers: int) -> tuple[float, dict]:
     store = Store(settings.course_db_url)
     settings.course_storage.mkdir(parents=True, exist_ok=True)
@@ -87,8 +115,7 @@ def run_ours(settings: PlatformSettings, work: list, workers: int) -> tuple[floa
             settings.course_storage, learner, name,
             {f"{name}.ipynb": nbformat.writes(notebook).encode()})
         ids[(learner, name)] = (folder, size, digest)
-    pool = WorkerPool(store, workers, settings.path("logs"), env=settings.child_environment(),
-                      max_attempts=settings.max_attempts)
+    pool = worker_pool(settings, store, workers)
     # queue everything at once, then time until the last result
     started = time.monotonic()
     for (learner, name), (folder, size, digest) in ids.items():
@@ -161,25 +188,67 @@ def run_stock(root: Path, work: list, cell_timeout: int | None = None) -> tuple[
     return elapsed, scores
 
 
+def run_baseline(checkout: Path, work: list, settings: PlatformSettings,
+                 tmp: Path) -> tuple[float, dict]:
+    """This bench's ``ours`` with another checkout's code, in a subprocess, same settings."""
+    work_file = tmp / "work.json"
+    work_file.write_text(json.dumps([[learner, name, notebook] for learner, name, notebook
+                                     in work]))
+    env = {**os.environ, **settings.environment(), "BENCH_CODE": str(checkout),
+           "PYTHONPATH": str(checkout)}
+    env.pop("DECODER_CONFIG", None)
+    done = subprocess.run([sys.executable, __file__, "--ours-only", str(work_file),
+                           "--workers", str(settings.worker_count), "--data",
+                           str(tmp / "baseline-data")], env=env, capture_output=True,
+                          text=True, check=True)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    scores = {(learner, name): score for learner, name, score in result["scores"]}
+    scores["feedback_seconds"] = result["feedback_seconds"]
+    return result["seconds"], scores
+
+
+def ours_only(work_file: Path, workers: int, data_dir: Path) -> int:
+    """Grade the submissions of ``work_file`` with this checkout's workers; print the result
+    as one JSON line (the subprocess of ``run_baseline``)."""
+    work = [(learner, name, nbformat.from_dict(notebook)) for learner, name, notebook
+            in json.loads(work_file.read_text())]
+    settings = loaded_settings(data_dir, workers)
+    for name in sorted({name for _, name, _ in work}):  # as for ours: before the clock starts
+        prepare_assignment(PROJECT_ROOT / "course" / "source" / name,
+                           PROJECT_ROOT / "course" / "nbgrader_config.py",
+                           settings.course_storage / "templates")
+    seconds, scores = run_ours(settings, work, settings.worker_count)
+    print(json.dumps({"seconds": seconds, "feedback_seconds": scores.pop("feedback_seconds"),
+                      "scores": [[learner, name, score] for (learner, name), score
+                                 in scores.items()]}))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=120)
     parser.add_argument("--workers", type=int, default=0, help="0: one per core")
+    parser.add_argument("--baseline", type=Path, help="another checkout of this project "
+                        "(git worktree add PATH COMMIT) graded in the same run")
+    parser.add_argument("--ours-only", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.ours_only:
+        return ours_only(args.ours_only, args.workers, args.data)
     course = load_course()
     names = [a.name for a in course.assignments_of(1) if not a.peer_reviewed]
     with tempfile.TemporaryDirectory(prefix="bench-autograde-") as tmp:
         tmp = Path(tmp)
-        # the platform's settings (DECODER_CONFIG, environment), with a data folder of its own;
-        # the workers get every value from them, as under the service
-        settings = PlatformSettings.load()
-        settings.data_dir = str(tmp / "data")
-        settings.grading_workers = args.workers
+        settings = loaded_settings(tmp / "data", args.workers)
         work = submissions_for(names, args.submissions, settings.course_storage / "templates")
         print(f"{len(work)} submissions over {', '.join(names)}; "
               f"{settings.worker_count} worker(s) for ours", flush=True)
         ours_seconds, ours = run_ours(settings, work, settings.worker_count)
         print(f"ours:  {ours_seconds:.1f} s", flush=True)
+        baseline = None
+        if args.baseline:
+            baseline = run_baseline(args.baseline.resolve(), work, settings, tmp)
+            print(f"ours, with the code of {args.baseline}: {baseline[0]:.1f} s", flush=True)
         stock_seconds, stock = run_stock(tmp / "stock", work)
         print(f"stock: {stock_seconds:.1f} s", flush=True)
         # the endless loops cost each side its cell timeout: compare at equal timeouts too
@@ -190,17 +259,29 @@ def main() -> int:
                 for learner, name, _ in work if not learner.startswith("hostile")
                 and ours[(learner, name)] != stock[(learner, name)]]
     ours_rate, stock_rate = 60 * n / ours_seconds, 60 * n / stock_seconds
-    print(json.dumps({
+    figures = {
         "submissions": n,
         "ours_per_minute": round(ours_rate, 1), "stock_per_minute": round(stock_rate, 1),
         "throughput_ratio": round(ours_rate / stock_rate, 2),
         "cell_timeouts": {"ours": settings.cell_timeout, "stock": STOCK_CELL_TIMEOUT},
         "throughput_ratio_same_cell_timeout": round(same_seconds / ours_seconds, 2),
-        "ours_seconds_per_submission": round(ours_seconds / n, 2),
+        "ours_seconds_per_submission": round(ours_seconds / n, 3),
         "stock_seconds_per_submission": round(stock_seconds / n, 2),
         "one_submission_feedback_seconds": round(ours["feedback_seconds"], 2),
         "non_hostile_disagreements": disagree,
-    }, indent=2))
+    }
+    if baseline:
+        figures |= {
+            "baseline_seconds_per_submission": round(baseline[0] / n, 3),
+            "ours_over_baseline": round(ours_seconds / baseline[0], 3),
+            "baseline_one_submission_feedback_seconds": round(baseline[1]["feedback_seconds"],
+                                                              2),
+            "scores_differing_from_baseline": [
+                (learner, name, ours[(learner, name)], baseline[1][(learner, name)])
+                for learner, name, _ in work
+                if ours[(learner, name)] != baseline[1][(learner, name)]],
+        }
+    print(json.dumps(figures, indent=2, ensure_ascii=False))
     return 1 if disagree else 0
 
 

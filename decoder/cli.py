@@ -13,6 +13,7 @@ from pathlib import Path
 from . import hubprocess, images
 from .coursestate import CourseServiceClient
 from .engine import engine_answers, ensure_engine
+from .messages import render
 from .settings import PlatformSettings
 
 PASSWORD_IN_URL = re.compile(r"(://[^/:@]*:)[^@/]*@")  # postgresql://user:secret@host
@@ -95,23 +96,29 @@ def cmd_grade(settings: PlatformSettings, args) -> int:
         say(f"Unknown assignment {args.assignment!r}: no {master}/")
         return 2
     ensure_engine(settings.path("logs", "dockerd.log"), log=say)
-    # the same image and time limits as the service's workers: graded as a submission would be
+    # the same image, time limits and language as the service's workers: graded as a
+    # submission would be
     result = grade(Path(args.notebook), master, settings.course_config,
                    cache=settings.path("grading-cache"), image=settings.grader_image,
-                   cell_timeout=settings.cell_timeout, job_timeout=settings.job_timeout)
+                   cell_timeout=settings.cell_timeout, job_timeout=settings.job_timeout,
+                   language=settings.ui_language)
     if args.json:
         print(result.to_json())
         return 0
+    language = settings.ui_language
     say(f"{args.assignment}: {result.score:g} / {result.max_score:g}"
         f" ({result.hidden_tests} hidden test(s))")
     for test in result.tests:
         mark = "ok " if test.points == test.max_points else "NON"
-        say(f"  {mark} {test.grade_id:<24} {test.points:g}/{test.max_points:g} {test.message}")
+        where = " [hidden part]" if test.secret else ""
+        say(f"  {mark} {test.grade_id:<24} {test.points:g}/{test.max_points:g}{where}")
+        for line in render(test.message, language).splitlines():
+            say(f"      {line}")
     if result.interrupted_cells:
         say(f"  stopped at the {result.cell_timeout} s cell limit: "
             + ", ".join(result.interrupted_cells))
     if result.error:
-        say(f"  {result.error}")
+        say(f"  {render(result.error, language)}")
     return 0
 
 

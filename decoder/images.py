@@ -28,8 +28,9 @@ IMAGES = ("lab", "grader")
 # What else each image copies from the project (its folder in images/ always counts).
 IMAGE_INPUTS = {
     "lab": ("course/lessons", "graders/__init__.py", "graders/checks.py",
-            "decoder/__init__.py", "decoder/protocol.py"),
-    "grader": ("graders/__init__.py", "graders/checks.py"),
+            "decoder/__init__.py", "decoder/protocol.py", "decoder/messages"),
+    "grader": ("graders/__init__.py", "graders/checks.py", "graders/plaindata.py",
+               "graders/kernel_side.py", "decoder/__init__.py", "decoder/messages"),
 }
 IMAGE_PYTHON = "3.11.2"  # Debian bookworm's python3
 Log = Callable[[str], None]

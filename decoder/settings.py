@@ -162,6 +162,12 @@ class PlatformSettings(Configurable):
         20, help="Largest submission accepted, in MB (all its files together). Example: 20.",
     ).tag(config=True)
 
+    max_submissions_per_minute = Integer(
+        6, help="Submissions a learner may make in a minute; more are refused (429) with a "
+        "message saying how long to wait. Each takes a grading sandbox, and the queue is the "
+        "class's. Instructors are not limited. 0: no limit. Example: 6.",
+    ).tag(config=True)
+
     grading_workers = Integer(
         0, help="Grading workers run by the course service; 0 means one per CPU core. "
         "Example: 4.",

@@ -1,4 +1,4 @@
-"""Checks shared by the course's test cells: strict comparisons and kind messages in French.
+"""Checks shared by the course's test cells: strict comparisons and kind messages.
 
 A test cell looks like::
 
@@ -10,6 +10,12 @@ A test cell looks like::
 floats with a small tolerance. When the value is wrong, the first matching *likely mistake*
 explains what probably happened (``print`` instead of ``return``, text instead of a number, one
 too many or too few…), before the generic "expected / got" message.
+
+The same checks run in two places. When the platform grades, test cells run in the trusted test
+process (graders/trusted.py): the learner's values reach it as plain data, an object that is not
+plain data as a :class:`Decrit`, and a failure (:class:`Ecart`) is kept as a message of the
+platform's catalogue (decoder/messages), rendered in its reader's language. In a learner's own
+JupyterLab the same cells run in their kernel, with the same words.
 """
 
 from __future__ import annotations
@@ -18,15 +24,59 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Erreur", "meme_valeur", "verifier", "ERREURS_COURANTES", "decrire"]
+from decoder.messages import language_of_environment, message, render
+
+__all__ = ["Decrit", "Ecart", "Erreur", "meme_valeur", "verifier", "ERREURS_COURANTES",
+           "decrire"]
+
+
+class Decrit:
+    """A value known by its description only (a message of the catalogue: ``un objet de type
+    Panier``), equal to nothing, itself included: what the trusted grader gets of a learner's
+    value that is not plain data."""
+
+    __slots__ = ("cle", "params")
+
+    def __init__(self, cle: str, **params: str):
+        self.cle, self.params = cle, params
+
+    def __eq__(self, other: object) -> bool:
+        return False
+
+    def __ne__(self, other: object) -> bool:
+        return True
+
+    __hash__ = object.__hash__
+
+    def message(self) -> dict:
+        return message(self.cle, **self.params)
+
+    def __repr__(self) -> str:
+        return render(self.message(), language_of_environment())
 
 
 @dataclass(frozen=True)
 class Erreur:
-    """A likely beginner mistake: when ``detecte(obtenu, attendu)`` is true, say ``message``."""
+    """A likely beginner mistake: when ``detecte(obtenu, attendu)`` is true, say ``message``
+    (the exercise's own words) or the catalogue's message ``cle`` (the common mistakes)."""
 
     detecte: Callable[[object, object], bool]
-    message: str
+    message: str = ""
+    cle: str = ""
+
+    def piste(self) -> str | dict:
+        return message(self.cle) if self.cle else self.message
+
+
+class Ecart(AssertionError):
+    """What ``verifier`` raises: what was checked, what was expected, what came, and the
+    likely mistake, kept as a message (``self.message``) and said in the learner's language."""
+
+    def __init__(self, quoi: str, attendu: object, obtenu: object, piste: str | dict | None):
+        details = {"quoi": quoi, "attendu": description(attendu), "obtenu": description(obtenu)}
+        self.message = (message("checks.mismatch_hint", **details, piste=piste) if piste
+                        else message("checks.mismatch", **details))
+        super().__init__(render(self.message, language_of_environment()))
 
 
 def meme_valeur(obtenu: object, attendu: object, tolerance: float = 1e-9) -> bool:
@@ -52,12 +102,20 @@ def meme_valeur(obtenu: object, attendu: object, tolerance: float = 1e-9) -> boo
     return attendu == obtenu  # builtin types only here: both sides are trusted
 
 
-def decrire(valeur: object) -> str:
-    """Show a value as a beginner would recognise it, never calling its own __repr__."""
+def description(valeur: object) -> str | dict:
+    """A value as a beginner would recognise it, never calling its own __repr__: the text of
+    a builtin value, else a message (``un objet de type X``)."""
     if type(valeur) in (int, float, bool, str, type(None), list, tuple, dict, set):
         texte = repr(valeur)
         return texte if len(texte) <= 80 else texte[:77] + "..."
-    return f"un objet de type {type(valeur).__name__}"
+    if issubclass(type(valeur), Decrit):
+        return valeur.message()
+    return message("checks.object", type=type(valeur).__name__)
+
+
+def decrire(valeur: object) -> str:
+    """``description`` said in the learner's language."""
+    return render(description(valeur), language_of_environment())
 
 
 def _est_nombre(valeur: object) -> bool:
@@ -77,30 +135,14 @@ def _decalage_de_un(obtenu: object, attendu: object) -> bool:
 
 
 ERREURS_COURANTES: tuple[Erreur, ...] = (
-    Erreur(
-        lambda obtenu, attendu: obtenu is None and attendu is not None,
-        "Votre fonction ne renvoie rien (elle renvoie None). Avez-vous utilisé print au lieu de "
-        "return ? print affiche à l'écran, return donne le résultat à qui a appelé la fonction.",
-    ),
-    Erreur(
-        _texte_qui_ressemble,
-        "Vous avez renvoyé du texte (entre guillemets) au lieu d'un nombre. Enlevez les "
-        "guillemets, ou convertissez avec int(...) ou float(...).",
-    ),
-    Erreur(
-        lambda obtenu, attendu: type(obtenu) is str and _est_nombre(attendu),
-        "On attendait un nombre, mais vous avez renvoyé du texte.",
-    ),
-    Erreur(
-        lambda obtenu, attendu: _est_nombre(obtenu) and type(attendu) is str,
-        "On attendait du texte (entre guillemets), mais vous avez renvoyé un nombre. "
-        "str(...) transforme un nombre en texte.",
-    ),
-    Erreur(
-        _decalage_de_un,
-        "Presque ! Il y a un élément de trop ou de moins : c'est souvent une borne. "
-        "Rappel : range(1, n) s'arrête à n - 1, et < n'est pas <=.",
-    ),
+    Erreur(lambda obtenu, attendu: obtenu is None and attendu is not None,
+           cle="checks.returns_none"),
+    Erreur(_texte_qui_ressemble, cle="checks.text_like_number"),
+    Erreur(lambda obtenu, attendu: type(obtenu) is str and _est_nombre(attendu),
+           cle="checks.text_not_number"),
+    Erreur(lambda obtenu, attendu: _est_nombre(obtenu) and type(attendu) is str,
+           cle="checks.number_not_text"),
+    Erreur(_decalage_de_un, cle="checks.off_by_one"),
 )
 
 
@@ -111,22 +153,17 @@ def verifier(
     quoi: str,
     erreurs: Sequence[Erreur] = (),
 ) -> None:
-    """Raise an AssertionError in French when ``obtenu`` is not ``attendu``.
+    """Raise an :class:`Ecart` (an AssertionError) when ``obtenu`` is not ``attendu``.
 
     ``erreurs`` are the exercise's own likely mistakes, tried before the common ones.
     """
     if meme_valeur(obtenu, attendu):
         return
     piste = next(
-        (e.message for e in (*erreurs, *ERREURS_COURANTES) if _detecte(e, obtenu, attendu)),
+        (e.piste() for e in (*erreurs, *ERREURS_COURANTES) if _detecte(e, obtenu, attendu)),
         None,
     )
-    lignes = [f"{quoi} ne donne pas le bon résultat.",
-              f"  Attendu : {decrire(attendu)}",
-              f"  Obtenu  : {decrire(obtenu)}"]
-    if piste:
-        lignes.append(f"Piste : {piste}")
-    raise AssertionError("\n".join(lignes))
+    raise Ecart(quoi, attendu, obtenu, piste)
 
 
 def _detecte(erreur: Erreur, obtenu: object, attendu: object) -> bool:

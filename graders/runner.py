@@ -1,12 +1,15 @@
 """Grade one submitted notebook exactly as the platform does: nbgrader's autograde pipeline
 (test cells and points restored from the master by checksum, hidden tests added, executed,
-scored) with the kernel in a grading sandbox (graders/sandbox.py).
+scored), with the learner's cells in a grading sandbox (graders/sandbox.py) and the test cells
+judged in this process, outside the learner's kernel (graders/execute.py, graders/trusted.py).
 
 ``prepare_assignment`` runs ``nbgrader generate_assignment`` once per version of a master and
 keeps the resulting gradebook as a template; ``grade`` copies that template into a throwaway
-folder, adds the submission, runs ``nbgrader autograde`` there, and reads the result back as a
-:class:`GradeReport` (plain data). The learner-facing report never contains hidden tests'
-text: only how many there are, and whether the cells holding them passed.
+folder, adds the submission, runs nbgrader's Autograde there, and reads the result back as a
+:class:`GradeReport` (plain data): scores from the gradebook, and what each test cell did from
+the trusted side's own record (never from the graded notebook, which the learner's cells wrote
+into). Messages are kept as keys of the catalogue (decoder/messages); a hidden test's failure is
+marked ``secret``: learners read only a generic message until its release.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -27,25 +29,15 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
-from .sandbox import (
-    KERNEL_DIED_OUTPUT,
-    KERNEL_STUCK_OUTPUT,
-    docker_client_env,
-    remove_job_sandboxes,
-)
+from decoder.messages import message, render
 
-HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-FAILING_LINE = re.compile(r"^-+>\s*\d+\s?")  # IPython marks the line that raised: "----> 6 ..."
+from .sandbox import docker_client_env, remove_job_sandboxes
+from .trusted import split_hidden
+
 STUDENT = "learner"
-TIMED_OUT = "CellTimeoutError"  # nbgrader's name for a cell interrupted at the time limit
-TIMEOUT_WORDS = ("Cette cellule a duré plus de {} s : elle a été interrompue. Une boucle sans "
-                 "fin ? Vérifiez qu'elle s'arrête.")
-TIMEOUT_TEXT = re.compile(re.escape(TIMEOUT_WORDS).replace(r"\{\}", r"\d+"))
-NOT_ANSWERED = ("Cette réponse n'est pas encore écrite : remplacez « raise NotImplementedError() "
-                "» par votre code, exécutez la cellule, puis soumettez à nouveau.")
 
 GRADER_CONFIG = '''\
+from graders.execute import LocalSplitExecute
 from graders.sandbox import SandboxExecute
 from nbgrader.preprocessors import (IgnorePattern, LimitOutput, SaveAutoGrades,
                                     AssignLatePenalties, CheckCellMetadata)
@@ -53,16 +45,34 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor
 
 c = get_config()  # noqa: F821
 load_subconfig("course_config.py")  # noqa: F821
-c.Autograde.autograde_preprocessors = [SandboxExecute, IgnorePattern, ClearMetadataPreprocessor,
+c.Autograde.autograde_preprocessors = [{executor}, IgnorePattern, ClearMetadataPreprocessor,
                                        LimitOutput, SaveAutoGrades, AssignLatePenalties,
                                        CheckCellMetadata]
-c.SandboxExecute.timeout = {cell_timeout}
-c.SandboxExecute.error_on_timeout = {error_on_timeout!r}
+c.OverwriteCells.add_missing_cells = True  # a test cell deleted is put back, and judged
+c.{executor}.timeout = {cell_timeout}
+c.{executor}.error_on_timeout = {error_on_timeout!r}
+c.{executor}.kernel_folder = {kernel_folder!r}
+c.{executor}.outcomes_file = {outcomes_file!r}
+c.{executor}.language = {language!r}
 c.SandboxKernelManager.image = {image!r}
 c.SandboxKernelManager.job = {job!r}
 c.SandboxKernelManager.max_lifetime = {max_lifetime}
 c.SandboxKernelManager.sandboxes_ahead = {sandboxes_ahead}
 '''
+
+
+def grader_config(*, executor: str = "SandboxExecute", cell_timeout: int = 10,
+                  language: str = "fr", kernel_folder: str = "", outcomes_file: str = "",
+                  image: str = "decoder/grader:latest", job: str = "", max_lifetime: int = 600,
+                  sandboxes_ahead: int = 0) -> str:
+    """nbgrader_config.py of a grading job (pure): the course's config, then our pipeline.
+    ``executor`` is SandboxExecute for submissions, LocalSplitExecute for the course's own
+    (trusted) notebooks in the content tests."""
+    return GRADER_CONFIG.format(
+        executor=executor, cell_timeout=cell_timeout, language=language,
+        error_on_timeout=timeout_error(cell_timeout, language), kernel_folder=kernel_folder,
+        outcomes_file=outcomes_file, image=image, job=job, max_lifetime=max_lifetime,
+        sandboxes_ahead=sandboxes_ahead)
 
 
 @dataclass
@@ -71,8 +81,9 @@ class TestResult:
     points: float
     max_points: float
     hidden_tests: int
-    message: str = ""  # the failure, in the learner's words; empty when passed or hidden
-    detail: str = ""  # the failure in full, hidden tests included: only after their release
+    message: dict | None = None  # the failure, a message of the catalogue; None when passed
+    secret: bool = False  # failed in its hidden part: learners read a generic message until release
+    detail: str = ""  # the failure in full: instructors, and learners after the release
     hidden_source: str = ""  # the hidden tests' code: only after their release
 
 
@@ -82,7 +93,7 @@ class GradeReport:
     score: float
     max_score: float
     tests: list[TestResult] = field(default_factory=list)
-    error: str = ""  # what went wrong with grading itself (never the learner's fault)
+    error: dict | None = None  # what went wrong with grading itself (never the learner's fault)
     interrupted_cells: list[str] = field(default_factory=list)  # stopped at the time limit
     cell_timeout: int = 0  # that limit, in seconds
 
@@ -175,9 +186,10 @@ def prepare_assignment(master_dir: Path, course_config: Path, cache: Path) -> Pa
 
 def grade(submission: Path, master_dir: Path, course_config: Path, *, cache: Path,
           image: str = "decoder/grader:latest", cell_timeout: int = 10,
-          job_timeout: int = 300, label: str = "",
+          job_timeout: int = 300, label: str = "", language: str = "fr",
           graded_copy: Path | None = None, sandboxes_ahead: int = 0) -> GradeReport:
-    """Grade ``submission`` against the master in ``master_dir``, in the sandbox.
+    """Grade ``submission`` against the master in ``master_dir``: its cells in the sandbox,
+    the master's tests in this process.
 
     ``label`` names the job's sandboxes (to remove them if the job is stopped from outside);
     ``graded_copy``, when given, receives the graded notebook (hidden tests included: keep it
@@ -188,62 +200,43 @@ def grade(submission: Path, master_dir: Path, course_config: Path, *, cache: Pat
     name = master_dir.name
     notebook_name = f"{name}.ipynb"
     template = prepare_assignment(master_dir, course_config, cache)
+    max_score = max_score_of(master_dir / notebook_name)
     with tempfile.TemporaryDirectory(prefix=f"grade-{name}-") as tmp:
         job = Path(tmp)
         shutil.copy(template / "gradebook.db", job / "gradebook.db")
         shutil.copytree(template / "source", job / "source")
         shutil.copy(template / "course_config.py", job / "course_config.py")
         job_id = label or job.name.rsplit("-", 1)[-1]
-        (job / "nbgrader_config.py").write_text(
-            GRADER_CONFIG.format(cell_timeout=cell_timeout, image=image, job=job_id,
-                                 error_on_timeout=timeout_error(cell_timeout),
-                                 max_lifetime=job_timeout + 60, sandboxes_ahead=sandboxes_ahead))
-        folder = job / "submitted" / STUDENT / name
+        folder = job / "submitted" / STUDENT / name  # the learner's own files, and the data
+        outcomes = job / "outcomes.json"
+        (job / "nbgrader_config.py").write_text(grader_config(
+            cell_timeout=cell_timeout, language=language, kernel_folder=str(folder),
+            outcomes_file=str(outcomes), image=image, job=job_id,
+            max_lifetime=job_timeout + 60, sandboxes_ahead=sandboxes_ahead))
         shutil.copytree(master_dir, folder, ignore=shutil.ignore_patterns("*.ipynb", "*.toml"))
         try:
             notebook = nbformat.read(submission, 4)
         except Exception as error:  # noqa: BLE001 - any unreadable file is the same answer
-            return GradeReport(name, 0.0, max_score_of(master_dir / notebook_name),
-                               error=f"notebook illisible : {error}")
+            return GradeReport(name, 0.0, max_score, error=message(
+                "grader.unreadable", error=str(error)[:300]))
         nbformat.write(notebook, folder / notebook_name)
         try:
             autograde_in_process(job, name, timeout=job_timeout, label=job_id)
         except JobTimedOut:  # its sandboxes were removed when the time ran out
-            return GradeReport(name, 0.0, max_score_of(master_dir / notebook_name),
-                               error=f"temps dépassé : la correction a duré plus de "
-                               f"{job_timeout} s")
+            return GradeReport(name, 0.0, max_score,
+                               error=message("grader.job_timeout", seconds=job_timeout))
         graded_path = job / "autograded" / STUDENT / name / notebook_name
-        graded = nbformat.read(graded_path, 4)
         if graded_copy is not None:
             graded_copy.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(graded_path, graded_copy)
-        result = report(name, job / "gradebook.db",
-                        nbformat.read(master_dir / notebook_name, 4), graded)
-        result.interrupted_cells = interrupted_cells(graded)
-        result.cell_timeout = cell_timeout
-        return result
+        return report(name, job / "gradebook.db", nbformat.read(master_dir / notebook_name, 4),
+                      json.loads(outcomes.read_text(encoding="utf-8")))
 
 
-def timeout_error(cell_timeout: int) -> dict:
-    """The error a cell stopped at the time limit shows, in the learner's words."""
-    return {"ename": TIMED_OUT, "traceback": [], "evalue": TIMEOUT_WORDS.format(cell_timeout)}
-
-
-def interrupted_cells(graded) -> list[str]:
-    """The cells stopped at the time limit: their nbgrader name, else « #n » (n-th cell). A
-    kernel that could not be interrupted fails every cell after it: only the first counts."""
-    found = []
-    for number, cell in enumerate(graded.cells, start=1):
-        stopped = [e for e in errors_in(cell.get("outputs", [])) if stopped_at_the_limit(e)]
-        if stopped:
-            found.append(cell.metadata.get("nbgrader", {}).get("grade_id") or f"#{number}")
-        if any(e["evalue"] == KERNEL_STUCK_OUTPUT.evalue for e in stopped):
-            break
-    return found
-
-
-def errors_in(outputs: list) -> list:
-    return [o for o in outputs if o.get("output_type") == "error"]
+def timeout_error(cell_timeout: int, language: str = "fr") -> dict:
+    """The error a cell stopped at the time limit shows in the graded notebook."""
+    return {"ename": "CellTimeoutError", "traceback": [], "evalue": render(
+        message("grader.stopped_at_limit", seconds=cell_timeout), language)}
 
 
 def max_score_of(master_path: Path) -> float:
@@ -252,68 +245,32 @@ def max_score_of(master_path: Path) -> float:
                      if c.metadata.get("nbgrader", {}).get("grade")))
 
 
-def report(name: str, gradebook: Path, master, graded) -> GradeReport:
-    """Scores from the gradebook, messages from the graded notebook, hidden tests kept hidden."""
-    hidden = {c.metadata["nbgrader"]["grade_id"]: HIDDEN.findall(c.source)
-              for c in master.cells if c.metadata.get("nbgrader", {}).get("grade")}
-    outputs = {c.metadata.get("nbgrader", {}).get("grade_id"): c.get("outputs", [])
-               for c in graded.cells}
+def report(name: str, gradebook: Path, master, outcomes: dict) -> GradeReport:
+    """Scores from the gradebook; what each test cell did from the trusted side's record."""
+    tests_code = {c.metadata["nbgrader"]["grade_id"]: c.source for c in master.cells
+                  if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
+                  and not c.metadata["nbgrader"].get("solution")}
+    done = outcomes.get("tests", {})
     with Gradebook(f"sqlite:///{gradebook}") as gb:
         submission = gb.find_submission(name, STUDENT)
         tests = []
         for notebook in submission.notebooks:
-            for grade_row in notebook.grades:
-                if grade_row.cell_type != "code" or grade_row.name not in hidden:
+            for row in notebook.grades:
+                if row.name not in tests_code:
                     continue
-                blocks = hidden[grade_row.name]
-                count = sum(len([ln for ln in b.splitlines() if ln.strip()]) for b in blocks)
+                outcome = done.get(row.name) or {
+                    "failed": "visible", "message": message("grader.test_missing")}
+                hidden = split_hidden(tests_code[row.name])[1]
                 tests.append(TestResult(
-                    grade_id=grade_row.name, points=float(grade_row.score or 0),
-                    max_points=float(grade_row.max_score),
-                    hidden_tests=count,
-                    message=failure_message(outputs.get(grade_row.name, []), blocks),
-                    detail=failure_detail(outputs.get(grade_row.name, [])),
-                    hidden_source="".join(blocks).strip(),
+                    grade_id=row.name, points=float(row.score or 0),
+                    max_points=float(row.max_score),
+                    hidden_tests=sum(1 for line in hidden.splitlines() if line.strip()),
+                    message=outcome.get("message"),
+                    secret=outcome.get("failed") == "hidden"
+                    and not outcome.get("said_by_grader"),
+                    detail=outcome.get("detail", ""),
+                    hidden_source="\n".join(ln for ln in hidden.splitlines() if ln.strip()),
                 ))
-        return GradeReport(name, float(submission.score), float(submission.max_score), tests)
-
-
-def failure_detail(outputs: list) -> str:
-    """The whole error of a test cell, for instructors and for learners after release."""
-    errors = errors_in(outputs)
-    if not errors:
-        return ""
-    return ANSI.sub("", "\n".join(errors[-1].get("traceback", []))
-                    or f"{errors[-1].get('ename')}: {errors[-1].get('evalue')}")[-4000:]
-
-
-def said_by_the_grader(error: dict) -> bool:
-    """An error the grader wrote (dead kernel, stuck kernel, cell stopped at the limit), shown
-    as it is. Known by its exact words, not its name: the code graded can raise an exception
-    of any name, or publish any message on its kernel, with a hidden test's text in it."""
-    return error.get("evalue") == KERNEL_DIED_OUTPUT.evalue or stopped_at_the_limit(error)
-
-
-def stopped_at_the_limit(error: dict) -> bool:
-    """The grader's words for a cell interrupted at the time limit, or left stuck past it."""
-    text = error.get("evalue", "")
-    return text == KERNEL_STUCK_OUTPUT.evalue or TIMEOUT_TEXT.fullmatch(text) is not None
-
-
-def failure_message(outputs: list, hidden_blocks: list[str]) -> str:
-    """The error a learner may read: kept only if it says nothing of the hidden tests."""
-    errors = errors_in(outputs)
-    if not errors:
-        return ""
-    error = errors[-1]
-    if said_by_the_grader(error):
-        return error["evalue"]
-    if error.get("ename") == "NotImplementedError":  # the stub nbgrader leaves in the answer
-        return NOT_ANSWERED
-    text = ANSI.sub("", "\n".join(error.get("traceback", [])))
-    hidden_lines = {ln.strip() for b in hidden_blocks for ln in b.splitlines() if ln.strip()}
-    failing = [FAILING_LINE.sub("", ln).strip() for ln in text.splitlines()
-               if FAILING_LINE.match(ln)]
-    if any(line in hidden_lines for line in failing) or (hidden_lines and not failing):
-        return "Un test caché n'est pas passé : vérifiez les cas particuliers."
-    return f"{error.get('ename', 'Erreur')}: {error.get('evalue', '')}".strip()
+        return GradeReport(name, float(submission.score), float(submission.max_score), tests,
+                           interrupted_cells=outcomes.get("interrupted_cells", []),
+                           cell_timeout=int(outcomes.get("cell_timeout") or 0))

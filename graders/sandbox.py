@@ -3,15 +3,16 @@
 The grading process (nbgrader, on the host) never shares a process, a network or a writable
 folder that matters with the code it grades:
 
-- ``SandboxKernelManager`` gives the kernel a fresh private folder, an IPC transport whose
-  sockets live in that folder, and a ``SandboxProvisioner``;
+- ``SandboxKernelManager`` gives the kernel a fresh private folder of bounded size (a tmpfs
+  of ``work_size``, mounted on the host), an IPC transport whose sockets live in that folder,
+  and a ``SandboxProvisioner``;
 - ``SandboxProvisioner`` starts the kernel with ``docker run`` from the grader image: no network,
   no capabilities, no-new-privileges, uid 1000, read-only root with a small tmpfs, memory, CPU
-  and process limits, and only that folder mounted (a copy of the submission's files, never
-  the course folder, the master or the gradebook); it removes the container when done;
-- ``SandboxExecute`` is nbgrader's Execute using that kernel manager, with a cap on the output
-  kept per cell, and a kernel that dies (out of memory, ``os._exit``) failing the cells left
-  instead of the whole job.
+  and process limits, and only that folder mounted (a copy of the submission's own files, no
+  notebook: never the graded notebook, the course folder, the master or the gradebook); it
+  removes the container when done;
+- ``SandboxExecute`` is graders/execute.py's SplitExecute with that kernel manager: learner
+  cells in the sandbox, test cells in the grading process.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -30,20 +30,18 @@ from queue import Empty
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from nbformat import NotebookNode
-from nbgrader.preprocessors import Execute
 from traitlets import DottedObjectName, Float, Integer, Type, Unicode
 
+from .execute import SplitExecute
+from .folders import SANDBOX_UID, make_sandbox_folder, remove_sandbox_folder
 from .warm import WARM, SandboxSpec, WarmSandbox, owner
-
-SANDBOX_UID = 1000
 
 
 def sandbox_run_args(*, name: str, folder: Path, workdir: Path, image: str, memory: str,
                      cpus: float, pids: int, tmp_size: str, job: str = "",
                      owner: str = "") -> list[str]:
-    """The ``docker run`` options of a grading sandbox (pure)."""
+    """The ``docker run`` options of a grading sandbox (pure). ``folder`` is the only thing of
+    the host it sees (the kernel's sockets and its working copy)."""
     return [
         "docker", "run", "--rm", "-i", "--name", name,
         "--network", "none",
@@ -54,6 +52,7 @@ def sandbox_run_args(*, name: str, folder: Path, workdir: Path, image: str, memo
         "--cpus", str(cpus), "--pids-limit", str(pids),
         "--init", "--log-driver", "none", "--label", "decoder.role=grading-sandbox",
         "--label", f"decoder.job={job}", "--label", f"decoder.owner={owner}",
+        "--label", f"decoder.folder={folder}",
         "--env", "HOME=/tmp", "--env", "MPLBACKEND=Agg",
         "--volume", f"{folder}:{folder}", "--workdir", str(workdir),
         image,
@@ -150,8 +149,10 @@ class SandboxProvisioner(LocalProvisioner):
 
 
 def copy_regular_files(source: Path, target: Path, *, max_bytes: int) -> None:
-    """Copy the notebook's folder for the kernel: regular files only (no links, no devices),
-    never the target itself, and no more than ``max_bytes``."""
+    """Copy the submission's files for the kernel: regular files only (no links, no devices),
+    no notebook (the one graded holds the hidden tests once nbgrader restored them; the
+    kernel runs cells, it never needs to read a notebook), never the target itself, and no
+    more than ``max_bytes``."""
     target.mkdir(parents=True, exist_ok=True)
     if source.resolve() == target.resolve():
         return
@@ -159,7 +160,7 @@ def copy_regular_files(source: Path, target: Path, *, max_bytes: int) -> None:
     for path in sorted(source.rglob("*")):
         if target in path.parents or path == target or ".ipynb_checkpoints" in path.parts:
             continue
-        if path.is_symlink() or not path.is_file():
+        if path.is_symlink() or not path.is_file() or path.suffix == ".ipynb":
             continue
         total += path.stat().st_size
         if total > max_bytes:
@@ -218,9 +219,14 @@ class SandboxKernelManager(AsyncKernelManager):
     pids = Integer(256, help="Most processes in a sandbox. Example: 256.").tag(config=True)
     tmp_size = Unicode("64m", help="Size of the sandbox's /tmp. Example: '64m'."
                        ).tag(config=True)
+    work_size = Unicode(
+        "256m", help="Size of the sandbox's own folder (its working copy of the submission's "
+        "files, and anything its code writes there): a tmpfs mounted on the host, so that a "
+        "loop of writes cannot fill the host's disk (needs root). '' for no limit: only for "
+        "trusted notebooks. Example: '256m'.").tag(config=True)
     max_copy_bytes = Integer(
-        100 * 2**20, help="Most bytes of files copied next to the notebook into a sandbox. "
-        "Example: 104857600.").tag(config=True)
+        64 * 2**20, help="Most bytes of files copied next to the notebook into a sandbox (less "
+        "than work_size). Example: 67108864.").tag(config=True)
     max_lifetime = Integer(
         600, help="Seconds after which a sandbox's kernel is killed from inside, whatever "
         "happens to the grading process (a last guard against a sandbox left running). "
@@ -236,7 +242,7 @@ class SandboxKernelManager(AsyncKernelManager):
 
     def spec(self) -> SandboxSpec:
         return SandboxSpec(self.image, self.memory, self.cpus, self.pids, self.tmp_size,
-                           self.max_lifetime)
+                           self.max_lifetime, self.work_size)
 
     async def _async_pre_start_kernel(self, **kw):
         self.kernel_id = self.kernel_id or str(uuid.uuid4())
@@ -250,7 +256,7 @@ class SandboxKernelManager(AsyncKernelManager):
             # and never answer (a job stalled 60 s, twice in about 460 jobs)
             self._connection_file_written = True
         else:
-            self.sandbox_folder = Path(tempfile.mkdtemp(prefix="decoder-grade-"))
+            self.sandbox_folder = make_sandbox_folder(self.work_size)
             self.transport = "ipc"
             self.ip = str(self.sandbox_folder / "kernel")
             self.connection_file = str(self.sandbox_folder / "kernel.json")
@@ -268,67 +274,15 @@ class SandboxKernelManager(AsyncKernelManager):
     def remove_sandbox_folder(self) -> None:
         folder = getattr(self, "sandbox_folder", None)
         if folder:
-            shutil.rmtree(folder, ignore_errors=True)
+            remove_sandbox_folder(folder)
 
 
-KERNEL_DIED_OUTPUT = NotebookNode(
-    output_type="error", ename="KernelDied",
-    evalue="Python s'est arrêté pendant cette cellule (mémoire dépassée, os._exit ou "
-    "trop de processus) : les cellules suivantes n'ont pas pu s'exécuter.",
-    traceback=[],
-)
-KERNEL_STUCK_OUTPUT = NotebookNode(
-    output_type="error", ename="KernelStuck",
-    evalue="Cette cellule a dépassé le temps permis et Python n'a pas pu être interrompu : "
-    "les cellules suivantes n'ont pas pu s'exécuter.",
-    traceback=[],
-)
-
-
-class SandboxExecute(Execute):
-    """nbgrader's Execute, with the kernel in a grading sandbox and a cap on stored output."""
-
-    max_output_chars = Integer(
-        200_000, help="Most characters of output kept per cell while executing; the rest is "
-        "dropped, not stored in the graded notebook. Example: 200000.",
-    ).tag(config=True)
+class SandboxExecute(SplitExecute):
+    """SplitExecute with the learner's kernel in a grading sandbox."""
 
     def __init__(self, *args, **kwargs):
         kwargs["kernel_manager_class"] = SandboxKernelManager
-        kwargs.setdefault("shutdown_kernel", "immediate")  # a throwaway kernel: just remove it
         super().__init__(*args, **kwargs)
-        self._output_budget: dict[int, int] = {}
-
-    def preprocess(self, nb, resources=None, km=None):
-        self._stopped_by: NotebookNode | None = None
-        return super().preprocess(nb, resources, km)
-
-    def preprocess_cell(self, cell, resources, index):
-        """A kernel that died (os._exit, out of memory) or stays stuck past the cell timeout
-        fails every cell from there on, and the grading goes on: the learner gets the score of
-        what ran."""
-        if self._stopped_by is not None:
-            if cell.cell_type == "code":
-                cell.outputs = [self._stopped_by]
-            return cell, self.resources
-        try:
-            return super().preprocess_cell(cell, resources, index)
-        except (DeadKernelError, CellTimeoutError) as error:
-            died = isinstance(error, DeadKernelError)
-            self._stopped_by = KERNEL_DIED_OUTPUT if died else KERNEL_STUCK_OUTPUT
-            cell.outputs.append(self._stopped_by)
-            return cell, self.resources
-
-    def output(self, outs, msg, display_id, cell_index):
-        used = self._output_budget.get(cell_index, 0)
-        size = len(str(msg.get("content", "")))
-        self._output_budget[cell_index] = used + size
-        if used + size > self.max_output_chars:
-            if used <= self.max_output_chars:
-                outs.append(NotebookNode(output_type="stream", name="stderr",
-                                         text="\n[sortie trop longue : la suite est coupée]\n"))
-            return None
-        return super().output(outs, msg, display_id, cell_index)
 
 
 _ACTIVE: dict[str, set[str]] = {}  # job label -> its sandboxes started or taken warm, here
@@ -369,8 +323,14 @@ def remove_sandboxes_started_by(owner_name: str) -> None:
 
 
 def _remove_labelled(label: str, also: list[str] = ()) -> None:
-    found = subprocess.run(["docker", "ps", "-aq", "--filter", f"label={label}"],
-                           capture_output=True, text=True)
-    ids = found.stdout.split() + list(also)
+    """Remove the sandboxes carrying ``label`` (and ``also``), then their folders."""
+    found = subprocess.run(["docker", "ps", "-a", "--filter", f"label={label}", "--format",
+                            '{{.ID}} {{.Label "decoder.folder"}}'], capture_output=True, text=True)
+    rows = [line.split(" ", 1) for line in found.stdout.splitlines() if line.strip()]
+    ids = [row[0] for row in rows] + list(also)
     if ids:
         subprocess.run(["docker", "rm", "-f", *ids], capture_output=True)
+    for row in rows:
+        folder = Path(row[1]) if len(row) == 2 and row[1] else None
+        if folder and folder.name.startswith("decoder-grade-"):
+            remove_sandbox_folder(folder)

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import atexit
 import os
-import shutil
 import socket
 import subprocess
-import tempfile
 import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from jupyter_client.connect import write_connection_file
+
+from .folders import make_sandbox_folder, remove_sandbox_folder
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class SandboxSpec:
     pids: int
     tmp_size: str
     max_lifetime: int
+    work_size: str = ""
 
 
 @dataclass
@@ -52,7 +53,7 @@ class WarmSandbox:
         if self.process.poll() is None:  # the docker client, if it outlived its container
             self.process.kill()
         self.process.wait()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        remove_sandbox_folder(self.folder)
 
 
 class WarmSandboxes:
@@ -88,14 +89,19 @@ class WarmSandboxes:
                              name="warm sandbox").start()
 
     def _start(self, spec: SandboxSpec, start) -> None:
+        folder = None
         try:
-            folder = Path(tempfile.mkdtemp(prefix="decoder-grade-"))
+            folder = make_sandbox_folder(spec.work_size)
             connection_file = str(folder / "kernel.json")
             write_connection_file(connection_file, transport="ipc", ip=str(folder / "kernel"),
                                   key=uuid.uuid4().hex.encode(), kernel_name="python3")
             name = f"decoder-grade-{uuid.uuid4()}"
             process = start(spec, folder, connection_file, name)
             sandbox = WarmSandbox(folder, connection_file, name, process)
+        except BaseException:
+            if folder is not None:
+                remove_sandbox_folder(folder)
+            raise
         finally:
             with self._lock:
                 self._starting[spec] -= 1

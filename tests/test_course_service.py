@@ -6,6 +6,7 @@ server's token, through nbgrader's commands (our exchange classes) or raw HTTP."
 from __future__ import annotations
 
 import base64
+import html
 import json
 import os
 import signal
@@ -19,7 +20,7 @@ import nbformat
 import pytest
 
 from decoder.service.gradebook import CourseGradebook
-from tests import lab
+from tests import hostile, lab
 from tests.lab import NAME, fetch_and_solve, master, store, wait_graded
 
 pytestmark = pytest.mark.docker
@@ -52,7 +53,6 @@ def test_learner_fetches_submits_and_reads_feedback(platform, learner_a, submitt
     assert code == 0, pages
     assert "Note : <strong>3 / 3</strong>" in pages
     assert "test(s) caché(s)" in pages
-    assert "BEGIN HIDDEN TESTS" not in pages and "assert" not in pages
     # the formgrader's gradebook has it too (written by the service, shortly after)
     deadline = time.monotonic() + 30
     while gradebook(platform).score_of(NAME, learner_a.name) is None:
@@ -122,14 +122,15 @@ def test_bad_submissions_are_refused_in_french_and_store_nothing(platform, learn
     storage = platform.settings.course_storage
     count = len(store(platform).submissions_of(learner_b.name))
     absolute = Path(f"/tmp/decoder-evil-{learner_b.name}.txt")
-    # where a name with ../.. would land: from incoming/<new folder>/, two levels up
-    outside = [storage / "evil.ipynb", storage.parent / "evil.ipynb", absolute]
+    # where a name with ../.. would land: from incoming/<new folder>/, two levels up (a data
+    # file, not a notebook: a notebook named so would be refused as broken first)
+    outside = [storage / "evil.csv", storage.parent / "evil.csv", absolute]
     limit = platform.settings.max_submission_mb
     cases = {
         "not open": refused(b, notebook_files(platform), assignment="s2-majorite"),
         "unknown": refused(b, notebook_files(platform), assignment="s9-inconnu"),
         "traversal": refused(b, notebook_files(platform, extra={
-            "../../evil.ipynb": base64.b64encode(b"{}").decode()})),
+            "../../evil.csv": base64.b64encode(b"1,2").decode()})),
         "hidden file": refused(b, notebook_files(platform, extra={
             ".bashrc": base64.b64encode(b"x").decode()})),
         "absolute": refused(b, notebook_files(platform, extra={
@@ -142,6 +143,7 @@ def test_bad_submissions_are_refused_in_french_and_store_nothing(platform, learn
             "gros.csv": base64.b64encode(b"0" * ((limit + 1) * 2**20)).decode()})),
     }
     expected = {"not open": 403, "unknown": 404, "too big": 413}
+    assert not any(path.exists() for path in outside), [p for p in outside if p.exists()]
     for case, (status, message) in cases.items():
         assert status == expected.get(case, 400), (case, status, message)
         assert any(word in message for word in ("exercice", "Exercice", "fichier", "carnet",
@@ -157,6 +159,7 @@ def test_the_exchange_refuses_a_too_big_submission_before_sending(platform, lear
     """The exchange checks the size itself (the limit given by the hub), before sending: with
     the service out of reach, it still answers with the size, not with the service's silence."""
     b = platform.container(learner_b)
+    lab.nbgrader(b, "fetch_assignment", NAME)  # (adds only what is missing)
     limit = platform.settings.max_submission_mb
     big = f"exercices/{NAME}/gros.bin"
     code, _ = lab.run(b, ["sh", "-c", f"head -c {(limit + 1) * 2**20} /dev/zero > {big}"])
@@ -206,40 +209,131 @@ def slow_solution(platform) -> nbformat.NotebookNode:
     return notebook
 
 
-def test_a_killed_workers_job_is_graded_once(platform, learner_a, submitted_a):
-    a = platform.container(learner_a)
-    files = {f"{NAME}.ipynb": base64.b64encode(nbformat.writes(slow_solution(platform)).encode()
-                                               ).decode()}
-    status, answer = lab.api(a, "POST", f"assignments/{NAME}/submissions", {"files": files})
-    assert status == 201
-    jobs = store(platform)
-    deadline = time.monotonic() + 60
-    while not (running := [j for j in jobs.jobs_of(answer["id"]) if j["state"] == "running"]):
-        assert time.monotonic() < deadline, jobs.jobs_of(answer["id"])
+def sandboxes_of(worker: str) -> list:
+    """The grading sandboxes a worker started (the job's, and those it started ahead)."""
+    return docker.from_env().containers.list(all=True,
+                                             filters={"label": f"decoder.owner={worker}"})
+
+
+def kill_the_worker_grading(jobs, submission_id: int, attempt: int) -> str:
+    """Wait until the submission's job runs its ``attempt``-th time, well inside its sandbox,
+    then SIGKILL the worker holding it; returns that worker's name."""
+    deadline = time.monotonic() + 90
+    while not (running := [j for j in jobs.jobs_of(submission_id)
+                           if j["state"] == "running" and j["attempts"] == attempt]):
+        assert time.monotonic() < deadline, jobs.jobs_of(submission_id)
         time.sleep(0.2)
     time.sleep(3)  # well inside the job: its sandbox runs
-    worker_pid = int(running[0]["worker"].rsplit(":", 1)[1])
-    os.kill(worker_pid, signal.SIGKILL)
-    graded = wait_graded(a, count=2, timeout=180)[-1]
-    assert graded["id"] == answer["id"] and graded["state"] == "done"
-    assert (graded["score"], graded["max_score"]) == (3.0, 3.0)
-    assert len(jobs.results_of(answer["id"])) == 1
-    assert [j["attempts"] for j in jobs.jobs_of(answer["id"])] == [2]
-    first_try = docker.from_env().containers.list(
-        all=True, filters={"label": f"decoder.job=job-{running[0]['id']}-1"})
-    assert first_try == []
+    worker = running[0]["worker"]
+    assert sandboxes_of(worker), "the worker's sandboxes are there before it dies"
+    os.kill(int(worker.rsplit(":", 1)[1]), signal.SIGKILL)
+    return worker
+
+
+def submit_slow(platform, learner) -> int:
+    files = {f"{NAME}.ipynb": base64.b64encode(nbformat.writes(slow_solution(platform)).encode()
+                                               ).decode()}
+    status, answer = lab.api(platform.container(learner), "POST",
+                             f"assignments/{NAME}/submissions", {"files": files})
+    assert status == 201, answer
+    return answer["id"]
+
+
+def wait_for(condition, timeout: float = 120):
+    deadline = time.monotonic() + timeout
+    while not (found := condition()):
+        assert time.monotonic() < deadline, "not in time"
+        time.sleep(0.5)
+    return found
+
+
+def test_a_killed_workers_job_is_graded_once(platform, learner_a, submitted_a):
+    jobs = store(platform)
+    submission = submit_slow(platform, learner_a)
+    killed = kill_the_worker_grading(jobs, submission, attempt=1)
+    graded = wait_for(lambda: (row := jobs.submission(submission))["state"] == "done" and row,
+                      timeout=180)
+    assert (graded["result"]["score"], graded["result"]["max_score"]) == (3.0, 3.0)
+    assert len(jobs.results_of(submission)) == 1
+    assert [j["attempts"] for j in jobs.jobs_of(submission)] == [2]
+    assert sandboxes_of(killed) == []  # the dead worker's sandboxes were removed
+
+
+def test_a_submission_whose_worker_keeps_dying_is_given_up_and_told(platform, learner_a):
+    """A submission that takes its worker down at every attempt (here the test kills it) is
+    given back max_attempts times, then failed; the learner reads why, and what to do."""
+    jobs = store(platform)
+    submission = submit_slow(platform, learner_a)
+    for attempt in range(1, platform.settings.max_attempts + 1):
+        kill_the_worker_grading(jobs, submission, attempt)
+    row = wait_for(lambda: (row := jobs.submission(submission))["state"] == "failed" and row)
+    assert row["result"] is None
+    a = platform.container(learner_a)
+    mine = {s["id"]: s for s in lab.api(a, "GET", f"submissions?assignment={NAME}")[1]}
+    assert mine[submission]["feedback_checksum"]  # the list offers its page
+    status, feedback = lab.api(a, "GET", f"submissions/{submission}/feedback")
+    assert status == 200
+    page = html.unescape(feedback["html"])
+    assert f"s'est arrêtée {platform.settings.max_attempts} fois" in page
+    assert "Soumettez à nouveau" in page
+
+
+def test_a_failed_hidden_test_shows_only_the_generic_message(platform, learner_b):
+    """An answer written for the visible example only: the visible test passes, the hidden
+    ones fail, and nothing of them (arguments, expected values, code) reaches the learner."""
+    def hard_coded(notebook):
+        for cell in notebook.cells:
+            if cell.metadata.get("nbgrader", {}).get("grade_id") == "reponse":
+                cell.source = 'def saluer(prenom):\n    return "Bonjour, Awa !"\n'
+
+    fetch_and_solve(platform, learner_b, right=False, edit=hard_coded)
+    b = platform.container(learner_b)
+    before = len(lab.api(b, "GET", f"submissions?assignment={NAME}")[1])
+    lab.nbgrader(b, "submit", NAME)
+    latest = wait_graded(b, count=before + 1)[-1]
+    assert latest["score"] == 0.0
+    status, feedback = lab.api(b, "GET", f"submissions/{latest['id']}/feedback")
+    assert status == 200
+    reads = json.dumps(feedback, ensure_ascii=False)
+    assert hostile.leaks(reads) == []
+    assert "Un test caché n'est pas passé" in html.unescape(feedback["html"])
+    code, saved = lab.run(b, ["sh", "-c", f"cat exercices/{NAME}/feedback/*/*.html"])
+    assert code == 0 and hostile.leaks(saved) == []
+
+
+def test_submissions_are_rate_limited_with_a_message_saying_how_long_to_wait(platform):
+    learner = platform.signed_up("ines")
+    learner.start_server()
+    container = platform.container(learner)
+    most = platform.settings.max_submissions_per_minute
+    statuses = [refused(container, notebook_files(platform))[0] for _ in range(most)]
+    assert statuses == [201] * most
+    status, message = refused(container, notebook_files(platform))
+    assert status == 429 and "attendez" in message and "secondes" in message, message
+    assert len(store(platform).submissions_of(learner.name)) == most
+
+
+RELEASED = "s1-age-en-jours"  # its hidden tests are published here: no other test uses it
 
 
 def test_hidden_tests_are_shown_once_released(platform, learner_b):
     b = platform.container(learner_b)
-    latest = lab.api(b, "GET", f"submissions?assignment={NAME}")[1][0]
+    lab.nbgrader(b, "fetch_assignment", RELEASED)
+    blank = lab.read_file(b, f"/home/jovyan/exercices/{RELEASED}/{RELEASED}.ipynb")
+    status, answer = lab.api(b, "POST", f"assignments/{RELEASED}/submissions",
+                             {"files": {f"{RELEASED}.ipynb": base64.b64encode(
+                                 blank.encode()).decode()}})
+    assert status == 201, answer
+    wait_graded(b, RELEASED)
+    before = lab.api(b, "GET", f"submissions/{answer['id']}/feedback")[1]
+    assert "14600" not in json.dumps(before)  # a hidden test's expected value
     cli_token = platform.settings.path("secrets", "cli_token").read_text().strip()
-    status, _ = lab.api(b, "POST", f"instructor/assignments/{NAME}/release-hidden", {},
+    status, _ = lab.api(b, "POST", f"instructor/assignments/{RELEASED}/release-hidden", {},
                         token=cli_token)
     assert status == 200
-    feedback = lab.api(b, "GET", f"submissions/{latest['id']}/feedback")[1]
+    feedback = lab.api(b, "GET", f"submissions/{answer['id']}/feedback")[1]
     assert any("hidden_source" in t and t["hidden_source"] for t in feedback["report"]["tests"])
-    assert "Tests cachés (publiés" in feedback["html"]
+    assert "Tests cachés (publiés" in feedback["html"] and "14600" in feedback["html"]
 
 
 def test_grade_all_regrades_every_learner_with_a_progress_bar(platform, learner_a, learner_b,

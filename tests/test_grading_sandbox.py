@@ -1,4 +1,5 @@
-"""Hostile submissions, each graded in the sandbox exactly as a learner's would be.
+"""Hostile submissions, each graded in the sandbox exactly as a learner's would be (the path
+of `decoder grade` and of the service's workers).
 
 Every case is contained, scores what it deserves and leaves the host and the course untouched.
 docs/security.md lists the defence behind each case and records that the case failed once with
@@ -8,16 +9,23 @@ test runs on the Docker bridge's host address.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import socket
 import subprocess
+import sys
 
 import docker
 import nbformat
 import pytest
 
+from decoder.messages import render
+from decoder.service.feedback import feedback_html, learner_view
 from decoder.settings import PROJECT_ROOT, gateway_of
-from graders.runner import grade
+from graders.runner import grade, prepare_assignment
 from graders.sandbox import sandbox_run_args
+from tests import hostile
 
 pytestmark = pytest.mark.docker
 
@@ -70,9 +78,17 @@ def test_a_wrong_answer_gets_its_visible_message_and_no_hidden_test_text(
     result = graded(student_version, tmp_path, cache, WRONG)
     assert result.score == 0.0
     visible = next(t for t in result.tests if t.grade_id == "test-exemple")
-    assert "il faut les multiplier" in visible.message
+    assert "il faut les multiplier" in render(visible.message)
     hidden_only = next(t for t in result.tests if t.grade_id == "test-cas-limites")
-    assert "prix_total(7, 0)" not in hidden_only.message
+    assert hidden_only.secret and "prix_total(7, 0)" not in learner_reads(result)
+
+
+def learner_reads(result) -> str:
+    """Everything a learner can read of a report before the hidden tests' release: the
+    service's JSON view and the feedback page."""
+    view = learner_view(json.loads(result.to_json()), hidden_released=False)
+    return json.dumps(view, ensure_ascii=False) + feedback_html(
+        view, title="t", submitted_at="maintenant", hidden_released=False)
 
 
 @pytest.mark.parametrize("name", ["KernelDied", "KernelStuck", "CellTimeoutError"])
@@ -90,7 +106,7 @@ def test_an_error_dressed_as_the_graders_own_does_not_carry_hidden_tests_out(
     result = graded(student_version, tmp_path, cache, spy)
     hidden_only = next(t for t in result.tests if t.grade_id == "test-cas-limites")
     assert hidden_only.points == 0
-    assert "VOLE" not in hidden_only.message and "prix_total(7, 0)" not in hidden_only.message
+    assert "VOLE" not in learner_reads(result) and "7, 0" not in learner_reads(result)
 
 
 # ---- the notebook lies ----
@@ -172,7 +188,7 @@ def test_a_loop_after_a_right_answer_is_told_but_costs_nothing(student_version, 
 def test_a_10_gb_allocation_is_killed(student_version, tmp_path, cache):
     result = graded(student_version, tmp_path, cache, GOOD + "x = b'x' * (10 * 1024 ** 3)\n")
     assert result.score == 0.0  # the kernel died: nothing after it ran
-    assert any("Python s'est arrêté" in test.message for test in result.tests)
+    assert any("Python s'est arrêté" in render(test.message) for test in result.tests)
 
 
 FLOOD = "chunk = 'x' * (1024 * 1024)\nfor _ in range({megabytes}):\n    print(chunk)\n"
@@ -248,26 +264,114 @@ def test_files_outside_its_own_are_out_of_reach(student_version, tmp_path, cache
     assert graded(student_version, tmp_path, cache, answer).score == 3.0
 
 
+FORGER = """
+import os
+for top in ["/tmp", os.getcwd(), os.path.dirname(os.getcwd()), "/"]:
+    for folder, subfolders, files in os.walk(top):
+        subfolders[:] = [d for d in subfolders if d not in ("proc", "sys", "dev", "usr", "lib")]
+        for name in files:
+            if name.endswith((".db", ".json", ".ipynb")):
+                try:
+                    with open(os.path.join(folder, name), "a") as forged:
+                        forged.write("forged")
+                except OSError:
+                    pass
+        try:
+            open(os.path.join(folder, "forged-by-learner"), "w").close()
+        except OSError:
+            pass
+"""
+
+
 def test_a_forged_result_file_changes_nothing(student_version, tmp_path, cache):
-    answer = WRONG + (
-        "import glob, os, json\n"
-        "targets = ['gradebook.db', '../gradebook.db', '../../gradebook.db',\n"
-        "           '../../../gradebook.db', '../../../../gradebook.db'] + \\\n"
-        "          glob.glob('/tmp/**/gradebook.db', recursive=True)\n"
-        "for target in targets:\n"
-        "    try:\n"
-        "        open(target, 'w').write('forged')\n"
-        "    except OSError:\n"
-        "        pass\n"
-        "forged = {'score': 3}\n"
-        "for name in ['result.json', '../result.json', '../../autograded/result.json']:\n"
-        "    try:\n        json.dump(forged, open(name, 'w'))\n    except OSError:\n        pass\n"
-    )
-    result = graded(student_version, tmp_path, cache, answer)
-    assert result.score == 0.0
+    """The code graded tries to write into every gradebook, report and notebook it can reach,
+    and to leave a file in every folder: the grading's own files and the template gradebook
+    that the next jobs copy are out of its reach (it works in a private copy)."""
+    templates = [prepare_assignment(MASTER, CONFIG, cache) / "gradebook.db"]
+    before = {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in templates}
+    result = graded(student_version, tmp_path, cache, WRONG + FORGER)
+    assert result.score == 0.0 and not result.error
+    after = {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in templates}
+    assert after == before
+    assert not list(cache.rglob("forged-by-learner")) and \
+        not list(tmp_path.rglob("forged-by-learner"))
     (tmp_path / "again").mkdir()
-    clean = graded(student_version, tmp_path / "again", cache, GOOD)
-    assert clean.score == 3.0  # the template gradebook was not touched either
+    assert graded(student_version, tmp_path / "again", cache, GOOD).score == 3.0
+
+
+FILLS_ITS_FOLDER = """
+import errno
+try:
+    with open("plein.bin", "wb") as plein:
+        for _ in range(400):
+            plein.write(b"0" * 2**20)
+    arrete = False
+except OSError as error:
+    arrete = error.errno == errno.ENOSPC
+def prix_total(prix_unitaire, quantite):
+    return prix_unitaire * quantite if arrete else 0
+"""
+
+
+def test_a_loop_of_writes_stops_at_the_sandboxs_folder_size(student_version, tmp_path, cache):
+    """400 MB written into its folder: the sandbox's folder (256 MB) is full, not the host's
+    disk. The answer is right only if its write was stopped by a full folder."""
+    assert graded(student_version, tmp_path, cache, FILLS_ITS_FOLDER).score == 3.0
+
+
+# ---- kernel takeovers: the test cells run outside the learner's kernel ----
+
+@pytest.fixture(scope="module")
+def bonjour_student(tmp_path_factory):
+    from tests.course.nbgrader_course import CourseDir
+
+    return CourseDir(tmp_path_factory.mktemp("bonjour"), hostile.NAME).generate()
+
+
+def graded_bonjour(bonjour_student, tmp_path, cache, answer, edit=None):
+    path = tmp_path / f"{hostile.NAME}.ipynb"
+    nbformat.write(hostile.with_answer(bonjour_student, answer, edit), path)
+    return grade(path, PROJECT_ROOT / "course" / "source" / hostile.NAME, CONFIG, cache=cache,
+                 cell_timeout=10, job_timeout=120, sandboxes_ahead=1)
+
+
+@pytest.mark.parametrize("case", sorted(hostile.TAKEOVERS))
+def test_a_kernel_takeover_scores_zero_and_shows_nothing_hidden(bonjour_student, tmp_path,
+                                                                 cache, case):
+    result = graded_bonjour(bonjour_student, tmp_path, cache, hostile.answer_of(case))
+    assert (result.score, result.max_score) == (0.0, 3.0)
+    assert hostile.leaks(learner_reads(result)) == []
+
+
+def test_the_right_answer_still_scores_full_marks(bonjour_student, tmp_path, cache):
+    result = graded_bonjour(bonjour_student, tmp_path, cache, hostile.RIGHT)
+    assert (result.score, result.max_score) == (3.0, 3.0)
+
+
+def test_hidden_arguments_never_reach_a_visible_message(bonjour_student, tmp_path, cache):
+    """The learner moves the hidden-only test cell first and records every argument its
+    function gets, then raises them all in the visible test's error: every visible test runs
+    before any hidden one, so the visible message holds nothing hidden."""
+    result = graded_bonjour(bonjour_student, tmp_path, cache, hostile.RECORDS_ARGUMENTS,
+                            hostile.hidden_first)
+    assert result.score == 0.0
+    reads = learner_reads(result)
+    assert "VU Awa" in reads  # the visible test's own message is shown, as it should be
+    assert hostile.leaks(reads) == []
+
+
+def test_decoder_grade_judges_a_takeover_the_same_way(bonjour_student, tmp_path):
+    notebook = tmp_path / f"{hostile.NAME}.ipynb"
+    nbformat.write(hostile.with_answer(
+        bonjour_student, hostile.answer_of("execute-handler-replaced")), notebook)
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"),
+           "DECODER_DATA_DIR": str(tmp_path / "data")}
+    shown = subprocess.run([sys.executable, "-m", "decoder.cli", "grade", str(notebook),
+                            "--assignment", hostile.NAME, "--json"], env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert shown.returncode == 0, shown.stderr
+    report = json.loads(shown.stdout)
+    assert (report["score"], report["max_score"]) == (0.0, 3.0)
 
 
 def test_a_sandbox_never_outlives_its_lifetime(tmp_path):

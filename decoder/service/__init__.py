@@ -6,5 +6,9 @@
 - ``feedback``: the feedback page a learner reads (pure);
 - ``gradebook``: scores written to nbgrader's gradebook, for the formgrader;
 - ``worker`` and ``pool``: grading workers and their supervisor;
-- ``app``: the web API (thin handlers) and the service's entry point.
+- ``pipeline``: what happens after a submission is acknowledged (pool, give-backs, gradebook);
+- ``app``: the web API (thin handlers); ``__main__``: the process, wiring the rest.
+
+What it says to people comes from the platform's catalogue (decoder/messages); its contract
+with the lab is decoder/protocol.py.
 """

@@ -17,7 +17,7 @@ from jupyterhub.services.auth import HubAuthenticated
 from tornado import web
 
 from .. import protocol
-from .messages import say
+from ..messages import say
 from .rules import Refused
 from .service import CourseService, Identity
 
@@ -85,8 +85,9 @@ class ApiHandler(HubAuthenticated, web.RequestHandler):
 
     def write_error(self, status_code: int, **kwargs) -> None:
         self.set_header("Content-Type", "application/json; charset=utf-8")
-        message = (say("server_error", self.language, status=status_code) if status_code >= 500
-                   else say("request_refused", self.language, status=status_code,
+        message = (say("service.server_error", self.language, status=status_code)
+                   if status_code >= 500
+                   else say("service.request_refused", self.language, status=status_code,
                             reason=self._reason))
         self.finish(json.dumps({"message": message}, ensure_ascii=False))
 

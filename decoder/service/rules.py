@@ -1,7 +1,7 @@
 """What a submission may be, and when an assignment may be fetched or submitted (pure).
 
 Every refusal is a :class:`Refused` carrying an HTTP status and a message a learner can read
-(French or English, see messages.py) that says what happened and what to do.
+(the catalogue's ``service`` section, decoder/messages) that says what happened and what to do.
 """
 
 from __future__ import annotations
@@ -13,22 +13,22 @@ import re
 import nbformat
 
 from ..course import Course
+from ..messages import say
 from ..protocol import MAX_DEPTH, PayloadError, decode_files, submission_bytes
-from .messages import say
 
 SAFE_PART = re.compile(r"^[\w][\w .()\-]{0,99}$")  # letters (accents too), digits, _ . ( ) - space
 
 
 class Refused(Exception):
-    """A request the service turns down: an HTTP status and a message (messages.py) that can be
-    said in French or in English."""
+    """A request the service turns down: an HTTP status and a message of the catalogue's
+    ``service`` section (``key``), said in the platform's language."""
 
     def __init__(self, status: int, key: str, **params):
         super().__init__(key)
         self.status, self.key, self.params = status, key, params
 
     def text(self, language: str = "fr") -> str:
-        return say(self.key, language, **self.params)
+        return say(f"service.{self.key}", language, **self.params)
 
     @property
     def message(self) -> str:

@@ -85,6 +85,7 @@ class CourseService:
     def submit(self, who: Identity, name: str, payload: object) -> dict:
         """Keep the submission durably, queue its grading, and say when it was received."""
         self._gradable(name)
+        self._not_too_often(who)
         files = submitted_files(payload)
         limit = protocol.max_submission_bytes(self.settings.max_submission_mb)
         check_submission(name, files, limit)
@@ -95,11 +96,23 @@ class CourseService:
         return {"id": submission_id, "assignment_id": name, "timestamp": stamp(received),
                 "state": "queued"}
 
+    def _not_too_often(self, who: Identity) -> None:
+        """A learner submits at most ``max_submissions_per_minute`` times a minute: each
+        submission takes a grading sandbox, and the queue is shared by the class."""
+        most = self.settings.max_submissions_per_minute
+        if not most or who.may_teach:
+            return
+        since = self.now() - dt.timedelta(minutes=1)
+        recent = self.store.submission_times(who.name, since.replace(tzinfo=None))
+        if len(recent) >= most:
+            wait = 60 - (self.now() - recent[-most].replace(tzinfo=dt.UTC)).total_seconds()
+            raise Refused(429, "too_often", count=len(recent), wait=max(1, round(wait)))
+
     def submissions(self, who: Identity, name: str | None = None) -> list[dict]:
         return [self._summary(row) for row in self.store.submissions_of(who.name, name)]
 
     def _summary(self, row: dict, page: str | None = None) -> dict:
-        if page is None and row["result"]:
+        if page is None and (row["result"] or row["state"] == "failed"):
             page = self._rendered(row)[1]
         return {"id": row["id"], "assignment_id": row["assignment"],
                 "timestamp": stamp(row["submitted_at"]), "state": row["state"],
@@ -111,24 +124,29 @@ class CourseService:
         row = self.store.submission(submission_id)
         if row is None or (row["username"] != who.name and not who.may_teach):
             raise Refused(404, "not_yours")
-        if not row["result"]:
+        if not row["result"] and row["state"] != "failed":
             raise Refused(409, "not_graded_yet")
         view, page = self._rendered(row)
         return {**self._summary(row, page), "report": view, "html": page,
                 "notebook_id": row["assignment"]}
 
     def _rendered(self, row: dict) -> tuple[dict, str]:
-        """What the learner may read of a graded submission's report, and its page."""
-        released = self.store.hidden_released(row["assignment"])
-        view = feedback.learner_view(json.loads(row["result"]["report"]), released)
+        """What the learner may read of a graded submission's report, and its page, in the
+        platform's language (a submission whose grading was given up: a page saying so)."""
+        language = self.settings.ui_language
         try:
             title = self.course.assignment(row["assignment"]).title
         except KeyError:
             title = row["assignment"]
         submitted = row["submitted_at"].strftime("%d/%m/%Y %H:%M:%S UTC")  # UTC, from the store
+        if not row["result"]:  # failed: given up after max_attempts
+            return {"grading_failed": True}, feedback.failed_html(
+                title=title, submitted_at=submitted, attempts=row["attempts"],
+                language=language)
+        released = self.store.hidden_released(row["assignment"])
+        view = feedback.learner_view(json.loads(row["result"]["report"]), released, language)
         page = feedback.feedback_html(view, title=title, submitted_at=submitted,
-                                      hidden_released=released,
-                                      language=self.settings.ui_language)
+                                      hidden_released=released, language=language)
         return view, page
 
     # ---- instructors and operators ----

@@ -130,6 +130,14 @@ class Store:
             rows = db.execute(query.order_by(submissions.c.id)).mappings().all()
             return [self._with_grading(db, dict(row)) for row in rows]
 
+    def submission_times(self, username: str, since: dt.datetime) -> list[dt.datetime]:
+        """When ``username`` submitted since ``since`` (UTC, naive as stored), oldest first."""
+        with self.engine.connect() as db:
+            return list(db.execute(
+                sa.select(submissions.c.submitted_at)
+                .where(submissions.c.username == username, submissions.c.submitted_at >= since)
+                .order_by(submissions.c.submitted_at)).scalars())
+
     def submission(self, submission_id: int) -> dict | None:
         with self.engine.connect() as db:
             row = db.execute(sa.select(submissions).where(
@@ -144,6 +152,7 @@ class Store:
         row["submitted_at"] = as_utc(row["submitted_at"])
         row["state"] = job["state"] if job else "none"
         row["error"] = job["error"] if job else None
+        row["attempts"] = job["attempts"] if job else 0
         row["result"] = dict(result) if result else None
         return row
 

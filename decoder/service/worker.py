@@ -77,6 +77,7 @@ class Worker:
                        cell_timeout=self.settings.cell_timeout,
                        job_timeout=self.settings.job_timeout,
                        label=sandbox_label(job.id, job.attempts), graded_copy=storage / graded,
+                       language=self.settings.ui_language,
                        sandboxes_ahead=self.settings.sandboxes_ahead)
         self.store.complete(job, self.name, report.score, report.max_score,
                             json.loads(report.to_json()),

@@ -8,7 +8,8 @@ Nothing here is trusted by the service; these classes only move files.
 
 Instructor tools (release, collect, release feedback) are the service's job: those classes
 refuse with a message saying so. Routes, payloads, the size limit and the feedback checksum are
-the service's contract (decoder/protocol.py, copied into this image beside this file).
+the service's contract (decoder/protocol.py), and the messages are the platform's catalogue
+(decoder/messages): both are copied into this image beside this file.
 """
 
 from __future__ import annotations
@@ -32,44 +33,14 @@ from nbgrader.exchange.abc import (
 from nbgrader.exchange.abc.exchange import Exchange, ExchangeError
 from traitlets import Integer, Unicode, default
 
-from decoder import protocol
+from decoder import messages, protocol
 
 SKIPPED = {".ipynb_checkpoints", "feedback", "__pycache__"}
 
-SAY = {  # what these classes say themselves; the service's refusals come in its own language
-    "answered": ("Le service du cours a répondu {status} : réessayez dans un moment.",
-                 "The course service answered {status}: try again in a moment."),
-    "no_service": ("Le service du cours est introuvable (DECODER_COURSE_URL est vide) : "
-                   "redémarrez votre serveur depuis la page d'accueil du cours.",
-                   "The course service cannot be found (DECODER_COURSE_URL is empty): restart "
-                   "your server from the course's home page."),
-    "no_answer": ("Le service du cours ne répond pas ({reason}) : réessayez dans un moment.",
-                  "The course service does not answer ({reason}): try again in a moment."),
-    "which": ("Précisez l'exercice à récupérer.", "Say which exercise to fetch."),
-    "bad_name": ("« {name} » n'est pas un nom d'exercice : copiez-le depuis la liste des "
-                 "exercices.", "“{name}” is not an exercise's name: copy it from the assignment "
-                 "list."),
-    "not_fetched": ("Le dossier {folder} n'existe pas : récupérez d'abord l'exercice.",
-                    "The folder {folder} does not exist: fetch the exercise first."),
-    "too_big": ("La soumission pèse {size:.1f} Mo, plus que la limite de {limit} Mo. Effacez "
-                "les sorties des cellules (menu Édition → Effacer toutes les sorties) ou retirez "
-                "les gros fichiers, puis soumettez à nouveau.",
-                "The submission weighs {size:.1f} MB, more than the {limit} MB limit. Clear the "
-                "cells' outputs (Edit → Clear Outputs of All Cells) or remove big files, then "
-                "submit again."),
-    "kept": ("Le service du cours garde toutes les soumissions : rien n'est supprimé.",
-             "The course service keeps every submission: nothing is removed."),
-    "instructors": ("Dans ce cours, le service du cours publie, collecte et rend les "
-                    "exercices : cette commande n'est pas utilisée ici.",
-                    "In this course the course service releases, collects and returns "
-                    "exercises: this command is not used here."),
-}
-
-
 def say(key: str, **params) -> str:
-    french, english = SAY[key]
-    english_wanted = os.environ.get(protocol.LANGUAGE_ENV, "fr") == "en"
-    return (english if english_wanted else french).format(**params)
+    """The exchange's own message ``key`` (the catalogue's ``exchange`` section), in the
+    platform's language; the service's refusals come in that language already."""
+    return messages.say(f"exchange.{key}", messages.language_of_environment(), **params)
 
 
 class ServiceExchange(Exchange):

@@ -1,8 +1,11 @@
 """A throwaway nbgrader course directory for one assignment: generate, submit, autograde.
 
 Runs the real nbgrader command line in subprocesses (its own environment, no global state
-swapped here). Course content is ours and trusted, so it is graded on this machine; learners'
-submissions are graded in the sandbox by the grading service instead.
+swapped here), with the platform's grading pipeline: test cells judged in the grading process,
+through the same channel as a learner's submission (graders/execute.py), so that every check
+and likely-mistake message is tried the way it runs for learners. Course content is ours and
+trusted, so its cells run in a kernel on this machine (LocalSplitExecute); learners'
+submissions run in the sandbox instead.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import nbformat
 from nbgrader.api import Gradebook
 
 from decoder.settings import PROJECT_ROOT
-from graders.runner import run_nbgrader
+from graders.runner import grader_config, run_nbgrader
 
 SOURCE = PROJECT_ROOT / "course" / "source"
 
@@ -51,7 +54,9 @@ class CourseDir:
     def __init__(self, root: Path, assignment: str):
         self.root, self.assignment = root, assignment
         shutil.copytree(SOURCE / assignment, root / "source" / assignment)
-        shutil.copy(PROJECT_ROOT / "course" / "nbgrader_config.py", root / "nbgrader_config.py")
+        shutil.copy(PROJECT_ROOT / "course" / "nbgrader_config.py", root / "course_config.py")
+        (root / "nbgrader_config.py").write_text(
+            grader_config(executor="LocalSplitExecute", cell_timeout=30))
 
     def nbgrader(self, *args: str) -> None:
         run_nbgrader(self.root, *args, timeout=600)

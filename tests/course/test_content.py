@@ -13,6 +13,7 @@ from nbclient import NotebookClient
 
 from decoder.course import load_course
 from decoder.settings import PROJECT_ROOT
+from graders.execute import trusted_tests
 from graders.runner import nbgrader_env
 from tests.course.nbgrader_course import CourseDir, error_texts, mistakes_of, with_cell_replaced
 
@@ -114,3 +115,17 @@ def test_committed_notebooks_have_no_outputs_and_images_have_alt_text(path: Path
             assert not re.search(r"!\[\s*\]\(", cell.source), "an image without alt text"
             for tag in re.findall(r"<img\b[^>]*>", cell.source):
                 assert re.search(r'\balt="[^"]+"', tag), f"an image without alt text: {tag}"
+
+
+@pytest.mark.parametrize("name", AUTOGRADED)
+def test_the_grader_finds_every_test_cell_in_the_gradebook(graded, name):
+    """The trusted side runs exactly the master's test cells (read from nbgrader's gradebook):
+    a cell it did not find would run in the learner's kernel instead."""
+    master = nbformat.read(PROJECT_ROOT / "course" / "source" / name / f"{name}.ipynb", 4)
+    expected = {c.metadata["nbgrader"]["grade_id"]: c.source for c in master.cells
+                if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
+                and not c.metadata["nbgrader"].get("solution")}
+    found = trusted_tests({"nbgrader": {
+        "db_url": f"sqlite:///{graded[name].root / 'gradebook.db'}", "assignment": name,
+        "notebook": name}})
+    assert found == expected and found

@@ -5,16 +5,19 @@ import pytest
 from graders.sandbox import copy_regular_files, sandbox_run_args
 
 
-def test_only_regular_files_are_copied_and_never_the_target_itself(tmp_path):
+def test_only_regular_files_are_copied_never_a_notebook_nor_the_target_itself(tmp_path):
+    """The kernel gets the submission's data, never a notebook: the one being graded holds
+    the hidden tests once nbgrader restored them."""
     source = tmp_path / "job"
     (source / "data").mkdir(parents=True)
     (source / "data" / "meteo.csv").write_text("ville,t\n")
-    (source / "notebook.ipynb").write_text("{}")
+    (source / "notebook.ipynb").write_text("### BEGIN HIDDEN TESTS")
+    (source / "data" / "copie.ipynb").write_text("{}")
     os.symlink("/etc/passwd", source / "lien")
     target = source / "sandbox" / "work"  # inside the source: must not copy itself
     copy_regular_files(source, target, max_bytes=10_000)
     copied = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
-    assert copied == ["data/meteo.csv", "notebook.ipynb"]
+    assert copied == ["data/meteo.csv"]
 
 
 def test_devices_are_skipped_and_size_is_bounded(tmp_path):
