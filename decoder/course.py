@@ -1,9 +1,10 @@
 """course/course.toml: the course's weeks, exercises, dates, rubrics and grading weights.
 
 ``load_course(path)`` returns a :class:`Course` or raises :class:`CourseError` whose message names
-the file, the line and the field (in French: course authors read it). Validation is the JSON
-Schema in ``course/course.schema.json`` followed by the rules a schema cannot say (dates in
-order, names that exist, weights that add up). Everything but reading the file is pure.
+the file, the line and the field, in the platform's language (the catalogue's ``course``
+section: course authors read it). Validation is the JSON Schema in
+``course/course.schema.json`` followed by the rules a schema cannot say (dates in order, names
+that exist, weights that add up). Everything but reading the file is pure.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import jsonschema
 
+from .messages import language_of_environment, message, render, say
 from .settings import PROJECT_ROOT
 
 SCHEMA_FILE = PROJECT_ROOT / "course" / "course.schema.json"
@@ -119,12 +121,18 @@ def load_course_cached(path: Path) -> Course:
 
 
 def parse_course(text: str, filename: str = "course.toml") -> Course:
+    language = language_of_environment()
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise CourseError(f"{filename} : TOML invalide : {error}") from error
+        raise CourseError(say("course.not_toml", language, file=filename,
+                              error=str(error))) from error
     lines = key_lines(text)
-    where = lambda path: describe(filename, lines, path)  # noqa: E731
+
+    def where(path: tuple, problem: dict) -> str:
+        return render(message("course.problem", where=describe(filename, lines, path),
+                              problem=problem), language)
+
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     errors = sorted(
         jsonschema.Draft202012Validator(schema).iter_errors(jsonable(data)),
@@ -132,12 +140,12 @@ def parse_course(text: str, filename: str = "course.toml") -> Course:
     )
     if errors:
         error = errors[0]
-        raise CourseError(f"{where(tuple(error.absolute_path))} : {french(error)}")
+        raise CourseError(where(tuple(error.absolute_path), schema_problem(error)))
     course = build(data)
     problems = check_rules(course, data)
     if problems:
-        path, message = problems[0]
-        raise CourseError(f"{where(path)} : {message}")
+        path, problem = problems[0]
+        raise CourseError(where(path, problem))
     return course
 
 
@@ -154,22 +162,22 @@ def jsonable(value):
     return value
 
 
-def french(error: jsonschema.ValidationError) -> str:
+def schema_problem(error: jsonschema.ValidationError) -> dict:
+    """A schema's complaint as a message of the catalogue's ``course`` section (pure)."""
     if error.validator == "required":
-        missing = error.message.split("'")[1]
-        return f"le champ « {missing} » est obligatoire"
+        return message("course.required", field=error.message.split("'")[1])
     if error.validator == "additionalProperties":
-        return f"champ inconnu ({error.message.split('(')[-1].rstrip(')')})"
+        return message("course.unknown_field",
+                       fields=error.message.split("(")[-1].rstrip(")"))
     if error.validator == "pattern" and "datetime" in str(error.schema.get("pattern")):
-        return ("une date avec heure et fuseau est attendue, sans guillemets, "
-                "par exemple 2026-01-05T09:00:00+01:00")
+        return message("course.datetime")
     if error.validator == "enum":
-        return f"valeur {error.instance!r} inconnue ; valeurs possibles : {error.validator_value}"
+        return message("course.enum", value=repr(error.instance),
+                       allowed=str(error.validator_value))
     if error.validator == "type":
-        return f"{error.instance!r} n'est pas du bon type (attendu : {error.validator_value})"
-    if error.validator in ("minimum", "maximum", "minItems", "maxItems"):
-        return f"{error.message}"
-    return error.message
+        return message("course.type", value=repr(error.instance),
+                       expected=str(error.validator_value))
+    return message("course.schema", text=error.message)
 
 
 def build(data: dict) -> Course:
@@ -194,39 +202,36 @@ def build(data: dict) -> Course:
                   assignments)
 
 
-def check_rules(course: Course, data: dict) -> list[tuple[tuple, str]]:
-    """What the schema cannot say; each problem is (path in the file, French message)."""
-    problems: list[tuple[tuple, str]] = []
+def check_rules(course: Course, data: dict) -> list[tuple[tuple, dict]]:
+    """What the schema cannot say; each problem is (path in the file, message) (pure)."""
+    problems: list[tuple[tuple, dict]] = []
     if abs(course.autograde_weight + course.peer_weight - 1) > 1e-9:
-        problems.append((("grading", "peer_weight"),
-                         "autograde_weight + peer_weight doit faire 1"))
+        problems.append((("grading", "peer_weight"), message("course.weights")))
     numbers = [w.number for w in course.weeks]
     for i, week in enumerate(course.weeks):
         if numbers.count(week.number) > 1:
-            problems.append((("week", i, "number"), f"la semaine {week.number} est en double"))
+            problems.append((("week", i, "number"),
+                             message("course.duplicate_week", week=week.number)))
         for key in ("opens", "due", "peer_review_due"):
             if getattr(week, key).tzinfo is None:
-                problems.append((("week", i, key), "donnez le fuseau horaire, ex. +01:00"))
+                problems.append((("week", i, key), message("course.time_zone")))
         if not problems and not week.opens < week.due <= week.peer_review_due:
-            problems.append((("week", i, "due"),
-                             "il faut opens < due <= peer_review_due"))
+            problems.append((("week", i, "due"), message("course.date_order")))
     names = [a.name for a in course.assignments]
     for i, assignment in enumerate(course.assignments):
         if names.count(assignment.name) > 1:
-            problems.append((("assignment", i, "name"), f"{assignment.name} est en double"))
+            problems.append((("assignment", i, "name"),
+                             message("course.duplicate_assignment", name=assignment.name)))
         if assignment.week not in numbers:
             problems.append((("assignment", i, "week"),
-                             f"la semaine {assignment.week} n'existe pas"))
+                             message("course.no_such_week", week=assignment.week)))
         if assignment.peer_reviewed and not assignment.rubric:
-            problems.append((("assignment", i, "kind"),
-                             "un exercice évalué par les pairs a besoin d'une grille (rubric)"))
+            problems.append((("assignment", i, "kind"), message("course.rubric_needed")))
         if assignment.peer_reviewed and assignment.points != sum(
                 c.max_points for c in assignment.rubric):
-            problems.append((("assignment", i, "points"),
-                             "points doit être la somme des meilleurs niveaux de la grille"))
+            problems.append((("assignment", i, "points"), message("course.rubric_points")))
         if not assignment.peer_reviewed and assignment.rubric:
-            problems.append((("assignment", i, "rubric"),
-                             "seuls les exercices « peer » ont une grille"))
+            problems.append((("assignment", i, "rubric"), message("course.rubric_not_peer")))
     return problems
 
 
@@ -270,10 +275,12 @@ def header_path(parts: list[str], is_array: bool, counters: dict[tuple, int]) ->
     return path
 
 
-def describe(filename: str, lines: dict[tuple, int], path: tuple) -> str:
+def describe(filename: str, lines: dict[tuple, int], path: tuple) -> dict:
+    """Where a problem is: the file, the line of the field (or of its table), the field."""
     path = tuple(path)
-    shown = ".".join(str(p) for p in path) or "(racine)"
+    shown = ".".join(str(p) for p in path) or "."
     for length in range(len(path), -1, -1):
         if path[:length] in lines:
-            return f"{filename}, ligne {lines[path[:length]]}, champ {shown}"
-    return f"{filename}, champ {shown}"
+            return message("course.at_line", file=filename, line=lines[path[:length]],
+                           field=shown)
+    return message("course.at_field", file=filename, field=shown)

@@ -26,6 +26,7 @@ from traitlets import Bool, Float, Integer, Unicode, default
 
 from . import protocol
 from .course import load_course_cached, open_lessons
+from .messages import say
 from .network import ensure_firewall, ensure_network, open_ports, remove_default_route
 from .settings import PlatformSettings, process_settings
 
@@ -141,11 +142,8 @@ class DecoderSpawner(DockerSpawner):
 
     async def start(self):
         if self.image not in self._allowed_image_names():
-            raise web.HTTPError(
-                403,
-                f"L'image {self.image!r} n'est pas autorisée. "
-                "(Operator: add it to c.PlatformSettings.allowed_images.)",
-            )
+            raise web.HTTPError(403, say("hub.image_not_allowed", self.platform.ui_language,
+                                         image=repr(self.image)))
         settings = self.platform
         if self.ensure_network:
             await self.asynchronize(ensure_network, self.client, settings)
