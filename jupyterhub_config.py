@@ -64,6 +64,7 @@ c.JupyterHub.services = [
     {
         "name": COURSE_SERVICE,
         "url": settings.course_service_url,
+        "oauth_no_confirm": True,  # our own pages (peer review): no "authorize" step
         "command": [sys.executable, "-m", "decoder.service"],
         "cwd": str(PROJECT_ROOT),
         "environment": settings.child_environment(),

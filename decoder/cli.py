@@ -109,7 +109,7 @@ def cmd_grade(settings: PlatformSettings, args) -> int:
     say(f"{args.assignment}: {result.score:g} / {result.max_score:g}"
         f" ({result.hidden_tests} hidden test(s))")
     for test in result.tests:
-        mark = "ok " if test.points == test.max_points else "NON"
+        mark = "ok " if test.message is None else "NON"
         where = " [hidden part]" if test.secret else ""
         say(f"  {mark} {test.grade_id:<24} {test.points:g}/{test.max_points:g}{where}")
         for line in render(test.message, language).splitlines():

@@ -22,6 +22,8 @@ from .messages import language_of_environment, message, render, say
 from .settings import PROJECT_ROOT
 
 SCHEMA_FILE = PROJECT_ROOT / "course" / "course.schema.json"
+DEFAULT_REVIEWERS = 3  # counted reviews a submission needs (ORA: fewer than each one gives)
+DEFAULT_REVIEWS_TO_GIVE = 4
 COURSE_FILE = PROJECT_ROOT / "course" / "course.toml"
 
 
@@ -40,6 +42,7 @@ class Criterion:
     name: str
     description: str
     levels: tuple[Level, ...]
+    tests: tuple[str, ...] = ()  # grade ids of autograded tests that check it (calibration)
 
     @property
     def max_points(self) -> int:
@@ -54,8 +57,9 @@ class Assignment:
     title: str
     minutes: int
     points: int
-    reviewers: int = 0
+    reviewers: int = 0  # counted reviews each submission needs (peer-reviewed exercises)
     rubric: tuple[Criterion, ...] = ()
+    reviews_to_give: int = 0  # reviews a learner gives before seeing those of their work
 
     @property
     def peer_reviewed(self) -> bool:
@@ -188,12 +192,16 @@ def build(data: dict) -> Course:
     assignments = tuple(
         Assignment(
             name=a["name"], week=a["week"], kind=a["kind"], title=a["title"],
-            minutes=a["minutes"], points=a["points"], reviewers=a.get("reviewers", 0),
+            minutes=a["minutes"], points=a["points"],
+            reviewers=a.get("reviewers", DEFAULT_REVIEWERS if a["kind"] == "peer" else 0),
             rubric=tuple(
                 Criterion(c["criterion"], c["description"],
-                          tuple(Level(lv["points"], lv["label"]) for lv in c["levels"]))
+                          tuple(Level(lv["points"], lv["label"]) for lv in c["levels"]),
+                          tuple(c.get("tests", ())))
                 for c in a.get("rubric", [])
             ),
+            reviews_to_give=a.get("reviews_to_give",
+                                  DEFAULT_REVIEWS_TO_GIVE if a["kind"] == "peer" else 0),
         )
         for a in data["assignment"]
     )

@@ -25,7 +25,7 @@ MAX_FILES = 50  # files in one submission
 MAX_DEPTH = 3  # folders in a file's name, itself included
 
 PARAMETERS = {"assignment": r"[A-Za-z0-9_.\-]{1,100}", "submission": r"\d{1,18}",
-              "batch": r"\w{1,64}"}
+              "batch": r"\w{1,64}", "review": r"\d{1,18}"}
 ROUTES = {
     "health": "health",
     "assignments": "assignments",
@@ -37,6 +37,7 @@ ROUTES = {
     "regrade": "instructor/assignments/{assignment}/regrade",
     "release_hidden": "instructor/assignments/{assignment}/release-hidden",
     "batch": "instructor/batches/{batch}",
+    "peer_copy": "peer/reviews/{review}/copy",
 }
 API = "api/"
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")

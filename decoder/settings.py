@@ -168,6 +168,11 @@ class PlatformSettings(Configurable):
         "class's. Instructors are not limited. 0: no limit. Example: 6.",
     ).tag(config=True)
 
+    peer_min_comment = Integer(
+        40, help="Fewest characters of a peer review's overall comment: enough to say what "
+        "works and one thing to improve. Example: 80.",
+    ).tag(config=True)
+
     grading_workers = Integer(
         0, help="Grading workers run by the course service; 0 means one per CPU core. "
         "Example: 4.",

@@ -1,5 +1,6 @@
-"""A copy of the course whose dates do not move: week 1 open since 2020, the others opening in
-2099, so that tests about open and not-yet-open exercises mean the same on any day."""
+"""A copy of the course whose dates do not move: week 1 open since 2020 (due in 2020, so its
+peer review is open), the others opening in 2099, so that tests about open and not-yet-open
+exercises and reviews mean the same on any day."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from decoder.course import load_course
 from decoder.settings import PROJECT_ROOT
 
 FIXED_DATES = {
-    1: ("2020-01-06T09:00:00+01:00", "2099-01-11T23:59:00+01:00", "2099-01-14T23:59:00+01:00"),
+    # week 1: open, its exercises due, its peer review open (until 2099)
+    1: ("2020-01-06T09:00:00+01:00", "2020-01-11T23:59:00+01:00", "2099-01-14T23:59:00+01:00"),
     2: ("2099-02-02T09:00:00+01:00", "2099-02-08T23:59:00+01:00", "2099-02-11T23:59:00+01:00"),
     3: ("2099-03-02T09:00:00+01:00", "2099-03-08T23:59:00+01:00", "2099-03-11T23:59:00+01:00"),
     4: ("2099-04-06T09:00:00+01:00", "2099-04-12T23:59:00+01:00", "2099-04-15T23:59:00+01:00"),

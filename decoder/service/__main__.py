@@ -6,11 +6,16 @@ from __future__ import annotations
 import logging
 import os
 import signal
+from pathlib import Path
 
-from jupyterhub.services.auth import HubAuth
+from jupyterhub.services.auth import HubOAuth
 from tornado import ioloop
 
 from .. import protocol
+from ..course import load_course_cached
+from ..keys import ensure_token
+from ..peer.service import PeerService
+from ..peer.store import PeerStore
 from ..settings import PlatformSettings
 from .app import Instructors, make_app
 from .pipeline import GradingPipeline
@@ -28,12 +33,18 @@ def main() -> None:
     store = Store(settings.course_db_url)
     store.migrate()
     service = CourseService(settings, store)
+    peer = PeerService(store, PeerStore(store.engine), settings.course_storage,
+                       lambda: load_course_cached(Path(settings.course_file)),
+                       language=settings.ui_language, min_comment=settings.peer_min_comment)
     pipeline = GradingPipeline(settings, store, service)
     pipeline.start()
 
-    hub_auth = HubAuth.instance()
+    hub_auth = HubOAuth.instance()
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", f"/services/{protocol.SERVICE}/")
-    app = make_app(service, prefix, Instructors(hub_auth.api_url, hub_auth.api_token))
+    # signed cookies of the peer-review pages, kept so that a restart signs nobody out
+    cookie_secret = ensure_token(settings.path("secrets", "course_cookie_secret")).encode()
+    app = make_app(service, peer, prefix, Instructors(hub_auth.api_url, hub_auth.api_token),
+                   cookie_secret)
     app.listen(settings.course_service_port, address=settings.gateway_ip, xheaders=True,
                max_body_size=protocol.max_request_bytes(settings.max_submission_mb))
     log.info("course service on %s%s, %d grading worker(s)", settings.course_service_url,

@@ -13,11 +13,13 @@ import json
 import time
 
 import requests
-from jupyterhub.services.auth import HubAuthenticated
+from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
 from tornado import web
 
 from .. import protocol
 from ..messages import say
+from ..peer.handlers import page_routes
+from ..peer.service import PeerService
 from .rules import Refused
 from .service import CourseService, Identity
 
@@ -39,13 +41,15 @@ class Instructors:
         return name in self._names
 
 
-class ApiHandler(HubAuthenticated, web.RequestHandler):
+class ApiHandler(HubOAuthenticated, web.RequestHandler):
+    """A call of the API: by a learner's server or the ``decoder`` command with a token in the
+    Authorization header, or by a signed-in browser (the service's cookie), whose unsafe
+    requests must then carry the hub's xsrf token (HubAuth checks it before trusting the
+    cookie)."""
+
     @property
     def service(self) -> CourseService:
         return self.settings["course_service"]
-
-    def check_xsrf_cookie(self):
-        """API calls carry a token, not a cookie."""
 
     @property
     def language(self) -> str:
@@ -145,16 +149,27 @@ class ReleaseHidden(ApiHandler):
         await self.answer(self.service.release_hidden, name)
 
 
+class PeerCopy(ApiHandler):
+    """The anonymised copy a reviewer opens in their JupyterLab (decoder_lab.py)."""
+
+    async def get(self, review):
+        await self.answer(self.settings["peer_service"].copy_for, int(review))
+
+
 HANDLERS = {  # protocol.ROUTES: route name -> handler
     "health": Health, "assignments": Assignments, "release_files": ReleaseFiles,
     "submit": Submissions, "my_submissions": MySubmissions, "feedback": Feedback,
     "all_submissions": AllSubmissions, "regrade": Regrade, "release_hidden": ReleaseHidden,
-    "batch": Batch,
+    "batch": Batch, "peer_copy": PeerCopy,
 }
 
 
-def make_app(service: CourseService, prefix: str, instructors) -> web.Application:
-    routes = [(prefix.rstrip("/") + "/?", Health)]
+def make_app(service: CourseService, peer: PeerService, prefix: str, instructors,
+             cookie_secret: bytes) -> web.Application:
+    routes = [(prefix.rstrip("/") + "/?", Health),
+              (prefix.rstrip("/") + "/oauth_callback", HubOAuthCallbackHandler)]
     routes += [(protocol.url_pattern(name, prefix), HANDLERS[name]) for name in protocol.ROUTES]
-    return web.Application(routes, course_service=service, instructors=instructors,
-                           language=service.settings.ui_language)
+    routes += page_routes(prefix)
+    return web.Application(routes, course_service=service, peer_service=peer,
+                           instructors=instructors, language=service.settings.ui_language,
+                           cookie_secret=cookie_secret)

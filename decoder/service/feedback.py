@@ -61,7 +61,7 @@ def feedback_html(view: dict, *, title: str, submitted_at: str, hidden_released:
     score, max_score = view.get("score", 0), view.get("max_score", 0)
     rows = []
     for test in view.get("tests", []):
-        passed = test["points"] >= test["max_points"]
+        passed = not test.get("message")  # (a test of no points is passed or failed too)
         mark = say_("passed") if passed else say_("failed")
         hidden = (f"<br><small>{say_('hidden_count', n=test['hidden_tests'])}</small>"
                   if test.get("hidden_tests") else "")

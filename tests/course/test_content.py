@@ -21,6 +21,8 @@ pytestmark = pytest.mark.course
 
 COURSE = load_course()
 AUTOGRADED = [a.name for a in COURSE.assignments if not a.peer_reviewed]
+CALIBRATED = [a.name for a in COURSE.assignments if a.peer_reviewed
+              and any(c.tests for c in a.rubric)]
 ALL_NOTEBOOKS = sorted((PROJECT_ROOT / "course").rglob("*.ipynb"))
 
 
@@ -30,7 +32,7 @@ def graded(tmp_path_factory) -> dict[str, CourseDir]:
 
     # Folders are made before the threads start: pytest's temp factory is not thread-safe (two
     # threads creating its base folder at once made CI fail).
-    folders = {name: tmp_path_factory.mktemp(name) for name in AUTOGRADED}
+    folders = {name: tmp_path_factory.mktemp(name) for name in AUTOGRADED + CALIBRATED}
 
     def grade(name: str) -> CourseDir:
         course = CourseDir(folders[name], name)
@@ -45,7 +47,8 @@ def graded(tmp_path_factory) -> dict[str, CourseDir]:
         return course
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(AUTOGRADED, pool.map(grade, AUTOGRADED), strict=True))
+        names = AUTOGRADED + CALIBRATED
+        return dict(zip(names, pool.map(grade, names), strict=True))
 
 
 @pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: p.stem)
@@ -129,3 +132,23 @@ def test_the_grader_finds_every_test_cell_in_the_gradebook(graded, name):
         "db_url": f"sqlite:///{graded[name].root / 'gradebook.db'}", "assignment": name,
         "notebook": name}})
     assert found == expected and found
+
+
+def failed_tests(notebook) -> set[str]:
+    return {cell.metadata["nbgrader"]["grade_id"] for cell in notebook.cells
+            if cell.metadata.get("nbgrader", {}).get("grade") and cell.cell_type == "code"
+            and any(o.get("output_type") == "error" for o in cell.get("outputs", []))}
+
+
+@pytest.mark.parametrize("name", CALIBRATED)
+def test_a_peer_exercises_calibration_tests_pass_its_solution_and_fail_its_blank(graded, name):
+    """A rubric criterion mapped to autograded tests (course.toml ``tests``) is what calibrates
+    the reviewers: those tests must exist, pass on the solution and fail on the blank."""
+    master = nbformat.read(PROJECT_ROOT / "course" / "source" / name / f"{name}.ipynb", 4)
+    test_cells = {c.metadata["nbgrader"]["grade_id"]: c for c in master.cells
+                  if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"}
+    mapped = {test for criterion in COURSE.assignment(name).rubric for test in criterion.tests}
+    assert mapped and mapped <= set(test_cells)
+    assert all(test_cells[test].metadata["nbgrader"]["points"] == 0 for test in mapped)
+    assert failed_tests(graded[name].graded("solution")) == set()
+    assert failed_tests(graded[name].graded("blank")) >= mapped

@@ -5,38 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-import sqlalchemy as sa
-
 from decoder.service.feedback import feedback_html, learner_view
 from decoder.service.store import Store
-from tests.pgserver import PostgresServer
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    server = PostgresServer()
-    url = server.start()
-    yield url
-    server.stop()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path) -> Store:
-    """The same queue on both databases the service supports, each a real server or file."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'course.sqlite'}"
-    else:
-        url = request.getfixturevalue("postgres")
-    store = Store(url)
-    store.migrate()
-    store.migrate()  # upgrading twice is harmless
-    yield store
-    if request.param == "postgresql":  # one server for the module: empty it between tests
-        with store.engine.begin() as db:
-            db.execute(sa.text("DROP TABLE hidden_releases, results, jobs, submissions, "
-                               "alembic_version"))
-    store.engine.dispose()
 
 
 def submit(store: Store, who: str = "alice") -> int:

