@@ -70,7 +70,8 @@ def test_a_reviewer_never_gets_their_own_twice_or_withdrawn_work(a_class):
 
 @given(classes())
 @settings(max_examples=300)
-def test_no_extra_review_while_a_submission_still_needs_counted_ones(a_class):
+def test_no_extra_review_while_a_submission_still_needs_counted_ones_and_extras_balance(
+        a_class):
     people, candidates, reviews, now, required = a_class
     for reviewer in people:
         decision = allocate(reviewer, candidates, reviews, required=required,
@@ -86,6 +87,10 @@ def test_no_extra_review_while_a_submission_still_needs_counted_ones(a_class):
         if short:  # the oldest of those that need reviews
             assert decision.submission == min(short, key=lambda c: (c.submitted_at,
                                                                     c.submission)).submission
+        else:  # an extra review goes where there are fewest: load balanced
+            load = {c.submission: sum(1 for r in reviews if r.submission == c.submission
+                                      and r.active(now)) for c in eligible}
+            assert load[decision.submission] == min(load.values())
 
 
 @given(classes())
