@@ -5,11 +5,15 @@ with DECODER_* environment variables or in an operator file named by DECODER_CON
 (``c.PlatformSettings.x = ...``, and settings of other classes such as ``c.DecoderSpawner.y``).
 """
 
+import os
 import sys
 
-from decoder.keys import DEMO_INSTRUCTOR, ensure_demo_accounts, ensure_token
+from decoder.accounts import instructor_names, reserved_names
+from decoder.diskspace import docker_root
+from decoder.keys import ensure_demo_accounts, ensure_token
 from decoder.roles import (
     COURSE_SERVICE,
+    FORMGRADER,
     SERVER_TOKEN_SCOPES,
     course_service_role,
     culler_role,
@@ -18,6 +22,7 @@ from decoder.roles import (
     user_role,
 )
 from decoder.settings import PROJECT_ROOT, process_settings
+from decoder.spawner import hardened_host_config, merged_host_config, servers_memory_holds
 
 c = get_config()  # noqa: F821
 settings = process_settings()
@@ -33,23 +38,36 @@ c.JupyterHub.db_url = settings.db_url
 c.JupyterHub.cookie_secret_file = str(secrets_dir / "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = str(settings.path("run", "jupyterhub.pid"))
 c.JupyterHub.cleanup_servers = False  # a hub restart leaves learners' servers running
-c.ConfigurableHTTPProxy.command = settings.proxy_command
+# the proxy runs apart from the hub (decoder/hubprocess.py starts it, as Zero to JupyterHub
+# does): a hub restart or crash leaves every learner's route up
+c.ConfigurableHTTPProxy.should_start = False
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.proxy_api_port}"
 c.ConfigurableHTTPProxy.auth_token = ensure_token(secrets_dir / "proxy_token")
-c.ConfigurableHTTPProxy.pid_file = str(settings.path("run", "proxy.pid"))
 if settings.ui_language == "fr":
     c.JupyterHub.template_paths = [str(PROJECT_ROOT / "decoder" / "templates" / "fr")]
 
 # ---- accounts ----
-c.JupyterHub.authenticator_class = "decoder"
-c.Authenticator.allow_all = True  # NativeAuthenticator itself refuses accounts not yet approved
-c.DecoderAuthenticator.open_signup = settings.open_signup
-c.DecoderAuthenticator.minimum_password_length = 8
-c.DecoderAuthenticator.seed_accounts_file = str(secrets_dir / "demo-accounts.json")
-c.JupyterHub.load_groups = {
-    "instructors": {"users": sorted({DEMO_INSTRUCTOR, *settings.instructors})},
-    "learners": {"users": sorted(n for n, a in demo_accounts.items() if a["role"] == "learner")},
-}
+c.Authenticator.allow_all = True  # NativeAuthenticator / the LMS itself refuse who may not come
+if settings.login == "lti13":  # launched from the school's LMS (decoder/lti.py, docs/lti.md)
+    c.JupyterHub.authenticator_class = "decoder.lti.DecoderLTI13Authenticator"
+    c.DecoderLTI13Authenticator.instructor_usernames = set(instructor_names(settings))
+else:
+    c.JupyterHub.authenticator_class = "decoder"
+    c.DecoderAuthenticator.open_signup = settings.open_signup
+    c.DecoderAuthenticator.minimum_password_length = 8
+    c.DecoderAuthenticator.seed_accounts_file = str(secrets_dir / "demo-accounts.json")
+    # instructors are made by the operator (decoder instructor add), never by sign-up
+    c.DecoderAuthenticator.reserved_usernames = reserved_names(settings)
+    c.DecoderAuthenticator.signups_per_address_per_hour = settings.signups_per_address_per_hour
+    c.DecoderAuthenticator.allowed_failed_logins = settings.failed_logins_before_lockout
+    c.DecoderAuthenticator.seconds_before_next_try = settings.lockout_minutes * 60
+    c.DecoderAuthenticator.min_free_disk_mb = settings.min_free_disk_mb
+    c.DecoderAuthenticator.watched_folders = [settings.data_dir, docker_root()]
+    c.JupyterHub.load_groups = {
+        "instructors": {"users": instructor_names(settings)},
+        "learners": {"users": sorted(n for n, a in demo_accounts.items()
+                                     if a["role"] == "learner")},
+    }
 c.JupyterHub.load_roles = [user_role(), instructor_role(), culler_role(), operator_role(),
                            course_service_role()]
 
@@ -57,7 +75,7 @@ c.JupyterHub.load_roles = [user_role(), instructor_role(), culler_role(), operat
 c.JupyterHub.services = [
     {
         "name": "idle-culler",
-        "command": [sys.executable, "-m", "jupyterhub_idle_culler",
+        "command": [sys.executable, "-m", "decoder.childof", "jupyterhub_idle_culler",
                     f"--timeout={settings.idle_timeout}"],
     },
     {"name": "decoder-cli", "api_token": ensure_token(secrets_dir / "cli_token")},
@@ -65,11 +83,20 @@ c.JupyterHub.services = [
         "name": COURSE_SERVICE,
         "url": settings.course_service_url,
         "oauth_no_confirm": True,  # our own pages (peer review): no "authorize" step
-        "command": [sys.executable, "-m", "decoder.service"],
+        "command": [sys.executable, "-m", "decoder.childof", "decoder.service"],
         "cwd": str(PROJECT_ROOT),
         "environment": settings.child_environment(),
     },
 ]
+if settings.formgrader:  # nbgrader's formgrader, in a container (decoder/formgrader.py)
+    c.JupyterHub.services.append({
+        "name": FORMGRADER,
+        "url": settings.formgrader_url,
+        "oauth_no_confirm": True,
+        "command": [sys.executable, "-m", "decoder.childof", "decoder.formgrader"],
+        "cwd": str(PROJECT_ROOT),
+        "environment": settings.child_environment(),
+    })
 
 # ---- learner sandbox ----
 c.JupyterHub.spawner_class = "decoder"
@@ -86,3 +113,11 @@ c.DecoderSpawner.default_url = "/lab/tree/cours/semaine-1"
 c.DecoderSpawner.start_timeout = 120
 c.DecoderSpawner.http_timeout = 90
 c.DecoderSpawner.server_token_scopes = SERVER_TOKEN_SCOPES
+# an operator's extra_host_config may add to the hardening, never weaken it: refuse to start
+if isinstance(c.DecoderSpawner.get("extra_host_config"), dict):
+    merged_host_config(hardened_host_config(mem_limit="1G", pids_limit=256, tmp_size="256m",
+                                            read_only=True),
+                       c.DecoderSpawner.extra_host_config)
+machine_memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+c.JupyterHub.active_server_limit = settings.max_active_servers or servers_memory_holds(
+    c.DecoderSpawner.get("mem_limit", "1G"), machine_memory)

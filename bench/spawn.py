@@ -199,7 +199,7 @@ def main() -> int:
             ours = measure(stack, args.learners)
             print("ours:", {k: round(v, 2) for k, v in ours.items()}, flush=True)
         finally:
-            hubprocess.stop_hub(settings)
+            hubprocess.stop_platform(settings)
         stock_stack, process = start_stock(stock_dir, settings.proxy_command[0])
         try:
             stock = measure(stock_stack, args.learners)

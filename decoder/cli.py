@@ -1,14 +1,17 @@
 """`decoder`: the operators' command (up, down, status, settings, logs, build, grade,
-grade-all)."""
+grade-all, export, verify-badge, instructor)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import requests
 
 from . import hubprocess, images
 from .coursestate import CourseServiceClient
@@ -47,8 +50,9 @@ def cmd_up(settings: PlatformSettings, args) -> int:
 
 
 def cmd_down(settings: PlatformSettings, args) -> int:
-    stopped = hubprocess.stop_hub(settings)
-    say("Hub stopped." if stopped else "The hub was not running.")
+    hub, proxy = hubprocess.stop_platform(settings)
+    say("Hub stopped." if hub else "The hub was not running.")
+    say("Proxy stopped." if proxy else "The proxy was not running.")
     if engine_answers():
         count = hubprocess.stop_learners(settings)
         say(f"Stopped {count} learner server(s); their home volumes are kept.")
@@ -56,17 +60,28 @@ def cmd_down(settings: PlatformSettings, args) -> int:
 
 
 def cmd_status(settings: PlatformSettings, args) -> int:
+    """Judged by health, not by pid files: a hub that does not answer is not running."""
+    from .network import firewall_problems
+
     pid = hubprocess.hub_pid(settings)
     healthy = hubprocess.hub_healthy(settings)
-    say(f"hub:     {'running, pid ' + str(pid) if pid else 'stopped'}"
-        f"{' (answering at ' + settings.public_url + ')' if healthy else ''}")
+    if healthy:
+        say(f"hub:     running, pid {pid} (answering at {settings.public_url})")
+    else:
+        say(f"hub:     {'not answering (pid ' + str(pid) + ')' if pid else 'stopped'}")
+    proxy = hubprocess.proxy_pid(settings)
+    proxy_up = proxy and hubprocess.proxy_answers(settings)
+    say(f"proxy:   {'running, pid ' + str(proxy) if proxy_up else 'stopped'}")
     if not engine_answers():
         say("engine:  not answering")
         return 1 if pid else 3
     say("engine:  answering")
+    problems = firewall_problems(settings)
+    say("firewall: " + ("checked, in place" if not problems else "NOT IN PLACE: "
+                        + "; ".join(problems)))
     for container in hubprocess.learner_containers(settings):
         say(f"  {container.name:<40} {container.status}")
-    return 0 if healthy else 3
+    return 0 if healthy and not problems else 3
 
 
 def cmd_settings(settings: PlatformSettings, args) -> int:
@@ -143,6 +158,70 @@ def cmd_grade_all(settings: PlatformSettings, args) -> int:
     return 1 if states.get("failed") else 0
 
 
+def cmd_export(settings: PlatformSettings, args) -> int:
+    """The grades as CSV (nbgrader's columns and ours), from the course service."""
+    course = CourseServiceClient(settings)
+    text = course.get("export", query={"week": args.week})["csv"]
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        say(f"{text.count(chr(10)) - 1} row(s) written to {args.output}")
+    return 0
+
+
+def cmd_verify_badge(settings: PlatformSettings, args) -> int:
+    """Check a badge (its PNG, or its .jwt) against the platform's key."""
+    from .dashboard import badges
+
+    data = Path(args.file).read_bytes()
+    try:
+        token = badges.unbake(data) if data.startswith(badges.PNG_SIGNATURE) else \
+            data.decode().strip()
+        if args.public_key:
+            key = badges.key_from_jwk(json.loads(Path(args.public_key).read_text())
+                                      .get("publicKey") or {})
+        else:
+            key = badges.load_or_create_key(settings.path("secrets", "badge-key.pem")
+                                            ).public_key()
+        vc = badges.verify(token, key)
+    except (badges.BadgeInvalid, UnicodeDecodeError, ValueError) as error:
+        say(f"INVALID: {error}")
+        return 1
+    say(f"valid: {vc['name']!r}, issued by {vc['issuer']['name']!r} on "
+        f"{vc['issuanceDate']} to {vc['credentialSubject']['id']}")
+    return 0
+
+
+def cmd_instructor(settings: PlatformSettings, args) -> int:
+    """Instructors' accounts are made here, never by sign-up (their names are reserved)."""
+    from .accounts import add_instructor, instructor_names
+
+    if args.action == "list":
+        for name in instructor_names(settings):
+            say(name)
+        return 0
+    password = add_instructor(settings, args.name, reset=args.reset)
+    name = args.name.strip().lower()
+    live = hubprocess.hub_healthy(settings) and join_instructors_now(settings, name)
+    say(f"Instructor account {name!r} is ready. Its password, shown only now: {password}")
+    say("Give it in person; it can be changed at /hub/change-password after logging in.")
+    if not live:
+        say("The hub is not running: the account joins the instructors at its next start.")
+    return 0
+
+
+def join_instructors_now(settings: PlatformSettings, name: str) -> bool:
+    """Put ``name`` in the running hub's instructors group (the next start does it too)."""
+    token = settings.path("secrets", "cli_token").read_text().strip()
+    api = settings.public_url + "/hub/api"
+    headers = {"Authorization": f"token {token}"}
+    created = requests.post(f"{api}/users/{name}", headers=headers, timeout=10)
+    joined = requests.post(f"{api}/groups/instructors/users", json={"users": [name]},
+                           headers=headers, timeout=10)
+    return created.status_code in (201, 409) and joined.ok
+
+
 def progress_bar(done: int, total: int, failed: int, width: int = 30) -> None:
     filled = int(width * done / total) if total else width
     line = f"[{'#' * filled}{'-' * (width - filled)}] {done}/{total} graded" + (
@@ -171,17 +250,36 @@ def parser() -> argparse.ArgumentParser:
     grade_all = sub.add_parser("grade-all", help="regrade every learner's newest submission of "
                                "an assignment, in parallel (the hub must be up)")
     grade_all.add_argument("assignment", help="e.g. s1-bonjour")
+    export = sub.add_parser("export", help="the grades as CSV (nbgrader's export columns, then "
+                            "week, kind, peer grade and the week's grade); the hub must be up")
+    export.add_argument("--week", type=int, help="only this week (default: the whole course)")
+    export.add_argument("-o", "--output", default="-", help="file to write (default: stdout)")
+    verify = sub.add_parser("verify-badge", help="check a badge (PNG or .jwt) against this "
+                            "platform's key (or another issuer's public key)")
+    verify.add_argument("file")
+    verify.add_argument("--public-key", help="an issuer's profile (JSON with publicKey), to "
+                        "check a badge of another platform")
+    instructor = sub.add_parser("instructor", help="instructors' accounts (their names are "
+                                "reserved: sign-up refuses them)")
+    instructor.add_argument("action", choices=("add", "list"))
+    instructor.add_argument("name", nargs="?", help="the instructor's username (for add)")
+    instructor.add_argument("--reset", action="store_true", help="give an existing account "
+                            "a new password and make it an instructor's")
     return main
 
 
 COMMANDS = {"up": cmd_up, "down": cmd_down, "status": cmd_status, "settings": cmd_settings,
-            "logs": cmd_logs, "build": cmd_build, "grade": cmd_grade, "grade-all": cmd_grade_all}
+            "logs": cmd_logs, "build": cmd_build, "grade": cmd_grade, "grade-all": cmd_grade_all,
+            "export": cmd_export, "verify-badge": cmd_verify_badge,
+            "instructor": cmd_instructor}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         settings = PlatformSettings.load()
+        if args.command == "instructor" and args.action == "add" and not args.name:
+            raise ValueError("say whose account: decoder instructor add NAME")
         return COMMANDS[args.command](settings, args)
     except (RuntimeError, PermissionError, ValueError) as error:
         print(f"decoder {args.command}: {error}", file=sys.stderr)

@@ -83,6 +83,8 @@ class Course:
     peer_weight: float
     weeks: tuple[Week, ...]
     assignments: tuple[Assignment, ...] = field(default=())
+    badge_week: float = 60.0  # a week's badge: its grade (out of 100) at least this
+    badge_course: float = 60.0  # the course's badge: every week's, and a mean at least this
 
     def week(self, number: int) -> Week:
         return next(w for w in self.weeks if w.number == number)
@@ -206,8 +208,9 @@ def build(data: dict) -> Course:
         for a in data["assignment"]
     )
     grading = data["grading"]
+    badges = data.get("badges", {})
     return Course(data["title"], grading["autograde_weight"], grading["peer_weight"], weeks,
-                  assignments)
+                  assignments, badges.get("week", 60.0), badges.get("course", 60.0))
 
 
 def check_rules(course: Course, data: dict) -> list[tuple[tuple, dict]]:

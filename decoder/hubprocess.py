@@ -1,9 +1,10 @@
-"""Start, stop and look at the hub process (which runs the proxy and the idle culler)."""
+"""Start, stop and look at the platform's processes: the proxy, on its own, and the hub, which
+runs the course service, the formgrader and the idle culler."""
 
 from __future__ import annotations
 
 import os
-import signal
+import stat
 import subprocess
 import sys
 import time
@@ -12,9 +13,11 @@ from pathlib import Path
 import docker
 import requests
 
+from . import protocol
 from .engine import ensure_engine
-from .keys import ensure_demo_accounts, ensure_token
+from .keys import ensure_demo_accounts, ensure_token, write_private
 from .network import ensure_learner_network
+from .processes import running_pid, stop_pid
 from .settings import CONFIG_ENV, PROJECT_ROOT, PlatformSettings
 
 
@@ -23,14 +26,64 @@ class HubError(RuntimeError):
 
 
 def hub_pid(settings: PlatformSettings) -> int | None:
-    """The running hub's pid, or None (a stale pid file is ignored)."""
-    pid_file = settings.path("run", "jupyterhub.pid")
+    """The hub's pid if it is really running (a stale pid file, a zombie or a reused pid is
+    not a hub)."""
+    return running_pid(settings.path("run", "jupyterhub.pid"), "jupyterhub")
+
+
+def proxy_pid(settings: PlatformSettings) -> int | None:
+    return running_pid(settings.path("run", "proxy.pid"), "configurable-http-proxy")
+
+
+def proxy_answers(settings: PlatformSettings) -> bool:
+    """The proxy's API answers with our token."""
+    token = ensure_token(settings.path("secrets", "proxy_token"))
     try:
-        pid = int(pid_file.read_text().strip())
-        os.kill(pid, 0)
-        return pid
-    except (FileNotFoundError, ValueError, ProcessLookupError):
-        return None
+        response = requests.get(f"http://127.0.0.1:{settings.proxy_api_port}/api/routes",
+                                headers={"Authorization": f"token {token}"}, timeout=3)
+        return response.status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def start_proxy(settings: PlatformSettings, wait_seconds: float = 30.0) -> int:
+    """Start configurable-http-proxy on its own, apart from the hub (as Zero to JupyterHub
+    does): a hub restart then leaves every learner's route up. Return its pid."""
+    existing = proxy_pid(settings)
+    if existing and proxy_answers(settings):
+        return existing
+    if existing:
+        stop_pid(existing, 5)
+    hub = f"http://{settings.gateway_ip}:{settings.hub_port}"
+    command = [*settings.proxy_command, "--ip", settings.public_ip,
+               "--port", str(settings.public_port), "--api-ip", "127.0.0.1",
+               "--api-port", str(settings.proxy_api_port), "--default-target", hub,
+               "--error-target", f"{hub}/hub/error", "--log-level", "warn"]
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+           "CONFIGPROXY_AUTH_TOKEN": ensure_token(settings.path("secrets", "proxy_token"))}
+    log_file = settings.path("logs", "proxy.log")
+    with open(log_file, "ab") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    write_private(settings.path("run", "proxy.pid"), str(process.pid).encode())
+    deadline = time.monotonic() + wait_seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise HubError(f"the proxy stopped at start:\n{log_tail(log_file)}")
+        if proxy_answers(settings):
+            return process.pid
+        time.sleep(0.2)
+    process.terminate()
+    raise HubError(f"the proxy did not answer within {wait_seconds:.0f} s:\n"
+                   f"{log_tail(log_file)}")
+
+
+def stop_proxy(settings: PlatformSettings) -> bool:
+    pid = proxy_pid(settings)
+    if not pid:
+        return False
+    stop_pid(pid, 10)
+    return True
 
 
 def hub_healthy(settings: PlatformSettings, timeout: float = 3.0) -> bool:
@@ -48,10 +101,32 @@ def log_tail(path: Path, lines: int = 25) -> str:
         return "(no log)"
 
 
+def private_folder(folder: Path) -> None:
+    """Create ``folder`` if needed and make it reachable by its owner only (mode 0700)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+
+
+def check_not_writable_by_others(folder: Path) -> None:
+    """Refuse a course folder (the masters, with their hidden tests) that another local user
+    could change: they would write the tests every learner is graded by."""
+    for path in [folder, *folder.rglob("*")]:
+        info = path.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            continue  # a link's own mode means nothing; what it points to is checked if inside
+        if info.st_mode & 0o002 or (info.st_mode & 0o020 and info.st_gid != 0
+                                    and info.st_gid != os.getegid()):
+            raise HubError(f"{path} can be changed by other users of this machine; run: "
+                           f"chmod -R go-w {folder}")
+
+
 def prepare(settings: PlatformSettings) -> dict:
     """Folders, secrets, demo accounts, engine and learner network: what the hub needs first."""
+    private_folder(Path(settings.data_dir))  # learners' work, grades, secrets: ours alone
     for folder in ("secrets", "run", "logs"):
         settings.path(folder).mkdir(parents=True, exist_ok=True)
+    private_folder(settings.course_storage)
+    check_not_writable_by_others(Path(settings.course_file).parent)
     ensure_token(settings.path("secrets", "proxy_token"))
     ensure_token(settings.path("secrets", "cli_token"))
     accounts = ensure_demo_accounts(settings.path("secrets", "demo-accounts.json"))
@@ -61,10 +136,14 @@ def prepare(settings: PlatformSettings) -> dict:
 
 
 def start_hub(settings: PlatformSettings, wait_seconds: float = 90.0) -> int:
-    """Start the hub in the background and wait until it answers; return its pid."""
+    """Start the proxy if it is not up, then the hub, and wait until the hub answers; return
+    its pid. A hub that runs but no longer answers (hung, or half-dead) is replaced."""
+    start_proxy(settings)
     existing = hub_pid(settings)
     if existing:
-        return existing
+        if wait_up(settings, 30):
+            return existing
+        stop_pid(existing, 10)
     log_file = settings.path("logs", "jupyterhub.log")
     # the hub gets every setting explicitly, and the operator's file for its other classes
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **settings.environment()}
@@ -73,7 +152,8 @@ def start_hub(settings: PlatformSettings, wait_seconds: float = 90.0) -> int:
         env[CONFIG_ENV] = settings.config_file
     with open(log_file, "ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "jupyterhub", "-f", str(PROJECT_ROOT / "jupyterhub_config.py")],
+            [sys.executable, "-m", "decoder.hubapp", "-f",
+             str(PROJECT_ROOT / "jupyterhub_config.py")],
             cwd=settings.data_dir, env=env, stdout=out, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True,
         )
@@ -81,40 +161,45 @@ def start_hub(settings: PlatformSettings, wait_seconds: float = 90.0) -> int:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise HubError(f"the hub stopped at start:\n{log_tail(log_file)}")
-        if hub_healthy(settings):
+        if hub_healthy(settings) and course_service_answers(settings):
             return process.pid
         time.sleep(0.5)
     process.terminate()
-    raise HubError(f"the hub did not answer within {wait_seconds:.0f} s:\n{log_tail(log_file)}")
+    raise HubError(f"the hub or its course service did not answer within {wait_seconds:.0f} s:"
+                   f"\n{log_tail(log_file)}")
+
+
+def course_service_answers(settings: PlatformSettings) -> bool:
+    """The course service (started by the hub a few seconds after it answers) is up."""
+    url = protocol.service_url(settings.course_service_url) + protocol.route("health")
+    try:
+        return requests.get(url, timeout=3).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def wait_up(settings: PlatformSettings, seconds: float) -> bool:
+    """The hub and its course service answer within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if hub_healthy(settings) and course_service_answers(settings):
+            return True
+        time.sleep(0.5)
+    return False
 
 
 def stop_hub(settings: PlatformSettings, wait_seconds: float = 30.0) -> bool:
-    """Stop the hub (and with it the proxy and services); learner servers keep running."""
+    """Stop the hub (and with it its services); the proxy and learner servers keep running."""
     pid = hub_pid(settings)
     if not pid:
         return False
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + wait_seconds
-    while time.monotonic() < deadline:
-        if _exited(pid):
-            return True
-        time.sleep(0.2)
-    os.kill(pid, signal.SIGKILL)
+    stop_pid(pid, wait_seconds)
     return True
 
 
-def _exited(pid: int) -> bool:
-    """True once ``pid`` is gone (reaping it when it is our own child, as in tests)."""
-    try:
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:
-            return True
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-        return False
-    except ProcessLookupError:
-        return True
+def stop_platform(settings: PlatformSettings) -> tuple[bool, bool]:
+    """Stop the hub, then the proxy; say which were running."""
+    return stop_hub(settings), stop_proxy(settings)
 
 
 def learner_containers(settings: PlatformSettings) -> list:

@@ -16,7 +16,7 @@ DEMO_INSTRUCTOR = "formatrice"
 DEMO_LEARNERS = ("alice", "bruno", "chloe")
 
 
-def _write_private(path: Path, data: bytes) -> None:
+def write_private(path: Path, data: bytes) -> None:
     """Write a file readable by its owner only, atomically and durably."""
     path.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(path.parent, 0o700)
@@ -47,7 +47,7 @@ def check_private(path: Path) -> None:
 def ensure_token(path: Path, nbytes: int = 32) -> str:
     """Return the hex token stored at ``path``, creating it on first use."""
     if not path.exists():
-        _write_private(path, secrets.token_hex(nbytes).encode())
+        write_private(path, secrets.token_hex(nbytes).encode())
     check_private(path)
     return path.read_text().strip()
 
@@ -66,5 +66,5 @@ def ensure_demo_accounts(path: Path) -> dict[str, dict[str, str]]:
     accounts = {DEMO_INSTRUCTOR: {"role": "instructor", "password": new_password()}}
     for name in DEMO_LEARNERS:
         accounts[name] = {"role": "learner", "password": new_password()}
-    _write_private(path, json.dumps(accounts, indent=2).encode())
+    write_private(path, json.dumps(accounts, indent=2).encode())
     return accounts

@@ -124,9 +124,55 @@ def open_ports(settings: PlatformSettings) -> list[int]:
     return [settings.hub_port, settings.course_service_port]
 
 
+def rule_problems(rules: list[list[str]], gateway: str, ports: Sequence[int]) -> list[str]:
+    """What is wrong with the chain's rules as ``iptables -S`` lists them (pure): it must
+    accept replies and the open ports on the gateway only, then refuse everything else."""
+    if not rules or "REJECT" not in rules[-1] and "DROP" not in rules[-1]:
+        return ["the chain does not end by refusing what is not open"]
+    problems, opened = [], set()
+    for rule in rules[:-1]:
+        target = rule[rule.index("-j") + 1] if "-j" in rule else "?"
+        if target != "ACCEPT":
+            problems.append(f"unexpected rule {' '.join(rule)!r}")
+        elif "--ctstate" in rule:
+            states = set(rule[rule.index("--ctstate") + 1].split(","))
+            if not states <= {"ESTABLISHED", "RELATED"}:
+                problems.append(f"accepts new connections: {' '.join(rule)!r}")
+        elif "--dport" in rule and "-d" in rule and \
+                rule[rule.index("-d") + 1].split("/")[0] == gateway:
+            opened.add(int(rule[rule.index("--dport") + 1]))
+        else:
+            problems.append(f"accepts too much: {' '.join(rule)!r}")
+    if opened - set(ports):
+        problems.append(f"ports {sorted(opened - set(ports))} are open and should not be")
+    if set(ports) - opened:
+        problems.append(f"ports {sorted(set(ports) - opened)} should be open for learners")
+    return problems
+
+
+def firewall_problems(settings: PlatformSettings) -> list[str]:
+    """The learner bridge's firewall as the kernel has it now, checked (not only written)."""
+    chain = chain_name(settings.learner_bridge)
+    listed = _iptables("-S", chain, check=False)
+    if listed.returncode != 0:
+        return [f"iptables chain {chain} is missing"]
+    rules = [line.split()[2:] for line in listed.stdout.splitlines() if line.startswith("-A ")]
+    problems = rule_problems(rules, settings.gateway_ip, open_ports(settings))
+    if _iptables("-C", "INPUT", "-i", settings.learner_bridge, "-j", chain,
+                 check=False).returncode != 0:
+        problems.append(f"INPUT does not send the bridge {settings.learner_bridge} to {chain}")
+    return problems
+
+
 def ensure_learner_network(client: docker.APIClient, settings: PlatformSettings) -> None:
+    """Create the network and write its firewall, then read the firewall back: refuse to go on
+    with a firewall that is not in place."""
     ensure_network(client, settings)
     ensure_firewall(settings, open_ports(settings))
+    problems = firewall_problems(settings)
+    if problems:
+        raise NetworkError("the learner network's firewall is not in place: "
+                           + "; ".join(problems))
 
 
 def remove_default_route(container_pid: int) -> None:

@@ -38,6 +38,7 @@ ROUTES = {
     "release_hidden": "instructor/assignments/{assignment}/release-hidden",
     "batch": "instructor/batches/{batch}",
     "peer_copy": "peer/reviews/{review}/copy",
+    "export": "instructor/export",
 }
 API = "api/"
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from .protocol import SERVICE as COURSE_SERVICE
 
+FORMGRADER = "formgrader"  # nbgrader's formgrader, a hub-managed service (decoder/formgrader.py)
+
 # what a learner's server token may do: report activity, and use the course service (nbgrader's
 # exchange in the lab image talks to it with this token)
 SERVER_TOKEN_SCOPES = ["users:activity!user", "access:servers!server",
@@ -19,7 +21,7 @@ INSTRUCTOR_SCOPES = [
     "read:groups",
     "admin-ui",
     "admin:users",  # approve accounts when sign-up needs approval (NativeAuthenticator)
-    "access:services",
+    "access:services",  # the course service's staff pages, and the formgrader
 ]
 
 
@@ -64,7 +66,9 @@ def user_role() -> dict:
 def course_service_role() -> dict:
     return {
         "name": "course-service",
-        "description": "The course service: knows who the instructors are",
-        "scopes": ["read:groups!group=instructors"],
+        "description": "The course service: knows who the instructors are, and the class "
+                       "(names and last activity, for the dashboard)",
+        "scopes": ["read:groups!group=instructors", "list:users", "read:users:name",
+                   "read:users:activity"],
         "services": [COURSE_SERVICE],
     }

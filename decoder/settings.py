@@ -22,7 +22,7 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from traitlets import Bool, Integer, List, TraitError, Unicode, default
+from traitlets import Bool, Integer, List, TraitError, Unicode, default, validate
 from traitlets.config import Config, Configurable
 from traitlets.config.loader import PyFileConfigLoader
 
@@ -31,6 +31,8 @@ ENV_PREFIX = "DECODER_"
 CONFIG_ENV = "DECODER_CONFIG"  # names the operator's settings file
 # what a child process of ours needs of its parent's environment besides the settings
 INHERITED = ("HOME", "PATH", "DOCKER_HOST", "LANG")
+FORMGRADER_PORT = 8888  # inside its container
+LOGINS = ("native", "lti13")
 
 
 class PlatformSettings(Configurable):
@@ -107,6 +109,46 @@ class PlatformSettings(Configurable):
         "approve each new account at /hub/authorize. Example: False.",
     ).tag(config=True)
 
+    signups_per_address_per_hour = Integer(
+        30,
+        help="Accounts one network address may create in an hour; more are refused with a "
+        "page saying when to come back. A classroom behind one NAT shares an address: keep "
+        "it above the class's size. Behind a reverse proxy, set "
+        "c.JupyterHub.trusted_downstream_ips so each browser's own address is seen. 0: no "
+        "limit. Example: 40.",
+    ).tag(config=True)
+
+    failed_logins_before_lockout = Integer(
+        5,
+        help="Failed logins in a row after which an account is locked for lockout_minutes "
+        "(NativeAuthenticator's allowed_failed_logins); the login page says so. 0: never "
+        "locked. Example: 10.",
+    ).tag(config=True)
+
+    lockout_minutes = Integer(
+        10, help="How long an account stays locked after too many failed logins. Example: 5.",
+    ).tag(config=True)
+
+    min_free_disk_mb = Integer(
+        1024,
+        help="Free space, in MB, below which new sign-ups and submissions are refused with a "
+        "message (learners' servers keep running): on the data folder and on the engine's "
+        "folder, which holds the learners' homes. 0: not watched. Example: 5000.",
+    ).tag(config=True)
+
+    max_active_servers = Integer(
+        0,
+        help="Learner servers running at once (JupyterHub's active_server_limit); one more "
+        "is refused with a page asking to come back in a few minutes. 0: as many as 80 % of "
+        "this machine's memory holds at the lab's memory limit. Example: 60.",
+    ).tag(config=True)
+
+    public_base_url = Unicode(
+        "", help="The platform's address as people reach it, behind a TLS reverse proxy: it "
+        "names the badges' issuer and verification pages. Default: the public proxy's own "
+        "address (public_url). Example: 'https://cours.example.org'.",
+    ).tag(config=True)
+
     db_url = Unicode(
         help="Hub database URL. Default: SQLite in data_dir. Example: "
         "'postgresql://decoder:secret@127.0.0.1/decoder'.",
@@ -137,6 +179,21 @@ class PlatformSettings(Configurable):
         help="Usernames placed in the 'instructors' group at every start (the demo instructor "
         "is added automatically). Example: ['marie', 'karim'].",
     ).tag(config=True)
+
+    login = Unicode(
+        "native",
+        help="How people log in: 'native' (accounts on this platform, NativeAuthenticator) or "
+        "'lti13' (launched from the school's LMS; the LMS's LTI roles say who teaches; the "
+        "c.LTI13Authenticator block of this file says which LMS, see docs/lti.md). "
+        "Example: 'lti13'.",
+    ).tag(config=True)
+
+    @validate("login")
+    def _valid_login(self, proposal):
+        if proposal["value"] not in LOGINS:
+            raise TraitError(f"login must be one of {', '.join(LOGINS)}, not "
+                             f"{proposal['value']!r}")
+        return proposal["value"]
 
     # ---- the course service and grading ----
 
@@ -171,6 +228,17 @@ class PlatformSettings(Configurable):
     peer_min_comment = Integer(
         40, help="Fewest characters of a peer review's overall comment: enough to say what "
         "works and one thing to improve. Example: 80.",
+    ).tag(config=True)
+
+    formgrader = Bool(
+        True,
+        help="Run nbgrader's formgrader for the 'instructors' group, on the course's gradebook: "
+        "a hub-managed service in a container on the learner network, at "
+        "/services/formgrader/. Example: False.",
+    ).tag(config=True)
+
+    formgrader_mem_limit = Unicode(
+        "1G", help="Memory limit of the formgrader's container. Example: '2G'."
     ).tag(config=True)
 
     grading_workers = Integer(
@@ -319,6 +387,16 @@ class PlatformSettings(Configurable):
         return gateway_of(self.learner_subnet)
 
     @property
+    def formgrader_ip(self) -> str:
+        """The formgrader's fixed address: the learner subnet's last one (Docker hands out the
+        lowest free addresses to learner containers)."""
+        return last_host_of(self.learner_subnet)
+
+    @property
+    def formgrader_url(self) -> str:
+        return f"http://{self.formgrader_ip}:{FORMGRADER_PORT}"
+
+    @property
     def public_url(self) -> str:
         host = "127.0.0.1" if self.public_ip in ("", "0.0.0.0") else self.public_ip
         return f"http://{host}:{self.public_port}"
@@ -357,6 +435,13 @@ def gateway_of(subnet: str) -> str:
             "(set c.PlatformSettings.learner_subnet or DECODER_LEARNER_SUBNET)"
         )
     return str(network.network_address + 1)
+
+
+def last_host_of(subnet: str) -> str:
+    """Last usable address of the (checked) subnet: ``last_host_of('172.29.0.0/24') ==
+    '172.29.0.254'``."""
+    gateway_of(subnet)
+    return str(ipaddress.ip_network(subnet).broadcast_address - 1)
 
 
 def parse_env_value(trait, value: str):

@@ -6,7 +6,8 @@ What it overrides, and why:
   allowed) deletes the container's default route, and returns once the server's port answers
   (the hub's own checks back off to seconds apart).
 - ``get_env()``: adds DECODER_LESSONS, the lesson folders of the weeks open now (course.toml),
-  and what the lab's exchange needs of the settings (service address, size limit, language).
+  what the lab's exchange needs of the settings (service address, size limit, language), and
+  DECODER_STAFF for an instructor (their "Cours" menu adds the dashboard and the formgrader).
 - ``create_object()``: adds the hardening to the container's host config (limits, dropped
   capabilities, no-new-privileges, read-only root, tmpfs, init) before DockerSpawner creates it.
 
@@ -21,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dockerspawner import DockerSpawner
+from jupyterhub.traitlets import ByteSpecification
 from tornado import web
 from traitlets import Bool, Float, Integer, Unicode, default
 
@@ -45,7 +47,65 @@ def hardened_host_config(
         "tmpfs": {"/tmp": f"rw,nosuid,nodev,size={tmp_size}"},
         "init": True,
         "ipc_mode": "private",
+        # no IPv6 inside: the firewall's rules (decoder/network.py) are IPv4 rules
+        "sysctls": {"net.ipv6.conf.all.disable_ipv6": "1",
+                    "net.ipv6.conf.default.disable_ipv6": "1"},
     }
+
+
+# settings that open a container whatever the hardening says
+OPENING = {"privileged": "privileged", "cap_add": "cap_add", "devices": "devices",
+           "device_requests": "device_requests", "network_mode": "network_mode",
+           "pid_mode": "pid_mode", "userns_mode": "userns_mode", "uts_mode": "uts_mode",
+           "cgroupns_mode": "cgroupns_mode", "volumes_from": "volumes_from", "binds": "binds",
+           "mounts": "mounts", "cgroup_parent": "cgroup_parent"}
+
+
+def weakenings(hardening: dict, configured: dict) -> list[str]:
+    """What an operator's extra_host_config would undo of the hardening, said plainly (pure).
+    Adding settings is fine; replacing one of the hardening's with a weaker value, or opening
+    the container (privileges, the host's namespaces, devices, host folders), is not."""
+    problems = []
+    for key, value in configured.items():
+        if key in OPENING:
+            problems.append(f"{key}={value!r} opens the container (remove it)")
+        elif key not in hardening or value == hardening[key]:
+            continue
+        elif key in ("cap_drop", "security_opt"):
+            missing = set(hardening[key]) - set(value or [])
+            if missing or any("unconfined" in str(option) for option in value or []):
+                problems.append(f"{key}={value!r} drops {sorted(missing) or 'a confinement'}")
+        elif key == "pids_limit" and isinstance(value, int) and 0 < value < hardening[key]:
+            continue  # fewer processes: stricter
+        elif key in ("sysctls", "tmpfs") and isinstance(value, dict) \
+                and value.items() >= hardening[key].items():
+            continue  # the hardening's entries kept, others added
+        else:
+            problems.append(f"{key}={value!r} replaces the hardening's {hardening[key]!r}")
+    return problems
+
+
+class HardeningUndone(ValueError):
+    """extra_host_config would weaken the learner container's hardening."""
+
+
+def merged_host_config(hardening: dict, configured: dict) -> dict:
+    """The hardening with the operator's additions, or HardeningUndone saying what would be
+    lost (pure)."""
+    problems = weakenings(hardening, configured)
+    if problems:
+        raise HardeningUndone(
+            "c.DecoderSpawner.extra_host_config would weaken the learner containers: "
+            + "; ".join(problems) + ". Set limits with their own settings (mem_limit, "
+            "cpu_limit, pids_limit, tmp_size) instead.")
+    return {**hardening, **configured}
+
+
+def servers_memory_holds(mem_limit: str | int | None, total_memory: int, share: float = 0.8) -> int:
+    """How many learner servers fit in ``share`` of the machine's memory (at least 1; pure)."""
+    per_server = ByteSpecification().validate(None, mem_limit) if isinstance(mem_limit, str) \
+        else (mem_limit or 1024 ** 3)
+    return max(1, int(total_memory * share // per_server))
 
 
 async def wait_for_port(host: str, port: int, *, interval: float, timeout: float) -> bool:
@@ -179,6 +239,8 @@ class DecoderSpawner(DockerSpawner):
         settings = self.platform
         course = load_course_cached(Path(settings.course_file))
         env["DECODER_LESSONS"] = " ".join(open_lessons(course, datetime.now(UTC)))
+        if any(group.name == "instructors" for group in self.user.groups):
+            env["DECODER_STAFF"] = "1"  # the staff entries of the lab's "Cours" menu
         return {**env, **lab_environment(settings)}
 
     async def create_object(self):
@@ -189,5 +251,11 @@ class DecoderSpawner(DockerSpawner):
             read_only=self.read_only_root,
         )
         configured = self._eval_if_callable(self.extra_host_config) or {}
-        self.extra_host_config = {**hardening, **configured}
+        try:
+            self.extra_host_config = merged_host_config(hardening, configured)
+        except HardeningUndone as undone:
+            self.log.error("%s", undone)
+            raise web.HTTPError(
+                500, say("hub.hardening_undone", self.platform.ui_language)) from None
+
         return await super().create_object()

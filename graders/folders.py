@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -23,10 +24,28 @@ class SandboxFolderError(RuntimeError):
     pass
 
 
+def private_parent(base: Path | None = None) -> Path:
+    """The folder holding the sandboxes' folders: ours alone (mode 0700), so no other local
+    user reaches a sandbox's files, even one whose uid is the sandbox's. A folder of that name
+    owned by anyone else, or a link, is refused rather than used."""
+    parent = (base or Path(tempfile.gettempdir())) / f"decoder-grading-{os.geteuid()}"
+    try:
+        parent.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    info = parent.lstat()
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode) \
+            or info.st_uid != os.geteuid():
+        raise SandboxFolderError(f"{parent} is not a folder of this user's: remove it")
+    if stat.S_IMODE(info.st_mode) & 0o077:
+        os.chmod(parent, 0o700)
+    return parent
+
+
 def make_sandbox_folder(work_size: str) -> Path:
     """A fresh folder for one sandbox, mounted as a tmpfs of ``work_size`` (``'256m'``). An
     empty ``work_size`` makes a plain folder, with no limit: for trusted notebooks only."""
-    folder = Path(tempfile.mkdtemp(prefix="decoder-grade-"))
+    folder = Path(tempfile.mkdtemp(prefix="decoder-grade-", dir=private_parent()))
     if work_size:
         options = f"size={work_size},mode=0700,uid={SANDBOX_UID},gid={SANDBOX_UID}"
         if _libc.mount(b"tmpfs", str(folder).encode(), b"tmpfs",

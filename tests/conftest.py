@@ -5,7 +5,10 @@ environment."""
 
 from __future__ import annotations
 
+import os
 import secrets
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +17,7 @@ import pytest
 
 from decoder import hubprocess
 from decoder.settings import PlatformSettings
+from tests.browsers import browser  # noqa: F401 (the browser tests' fixture)
 from tests.course_copy import course_with_fixed_dates
 from tests.hubclient import Learner
 
@@ -31,6 +35,7 @@ TEST_SETTINGS = {
     "max_submission_mb": 24,
     "cell_timeout": 15,
     "max_submissions_per_minute": 20,  # the hostile set is submitted by one learner at once
+    "instructors": ["karim"],  # listed, with no account yet: sign-up must not hand it out
 }
 
 
@@ -64,6 +69,13 @@ class Platform:
     def container(self, learner: Learner):
         return docker.from_env().containers.get(f"{self.settings.instance}-lab-{learner.name}")
 
+    def decoder(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+        """`decoder ...` as an operator runs it: only the settings file is named."""
+        env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"),
+               "DECODER_CONFIG": self.settings.config_file}
+        return subprocess.run([sys.executable, "-m", "decoder.cli", *args], env=env,
+                              capture_output=True, text=True, timeout=timeout)
+
     def restart_hub(self) -> None:
         hubprocess.stop_hub(self.settings)
         hubprocess.start_hub(self.settings)
@@ -86,9 +98,13 @@ def platform(tmp_path_factory) -> Platform:
                                      environ={})
     hubprocess.prepare(settings)
     cleanup(settings)
-    hubprocess.start_hub(settings)
+    try:
+        hubprocess.start_hub(settings)
+    except hubprocess.HubError:
+        hubprocess.stop_platform(settings)  # the proxy may have started
+        raise
     yield Platform(settings)
-    hubprocess.stop_hub(settings)
+    hubprocess.stop_platform(settings)
     cleanup(settings)
 
 

@@ -20,8 +20,10 @@ FIXED_DATES = {
 }
 
 
-def course_with_fixed_dates(target: Path) -> Path:
-    """Copy course.toml (dates fixed), the masters and nbgrader_config.py; return course.toml."""
+def course_with_fixed_dates(target: Path, dates: dict | None = None) -> Path:
+    """Copy course.toml (dates fixed: ``dates``, else FIXED_DATES), the masters and
+    nbgrader_config.py; return course.toml."""
+    dates = dates or FIXED_DATES
     source = PROJECT_ROOT / "course"
     target.mkdir(parents=True, exist_ok=True)
     shutil.copytree(source / "source", target / "source", dirs_exist_ok=True)
@@ -35,7 +37,7 @@ def course_with_fixed_dates(target: Path) -> Path:
             week = int(number.group(1))
         for index, key in enumerate(("opens", "due", "peer_review_due")):
             if re.match(rf"^{key} = ", line):
-                line = f"{key} = {FIXED_DATES[week][index]}"
+                line = f"{key} = {dates[week][index]}"
         lines.append(line)
     course_file = target / "course.toml"
     course_file.write_text("\n".join(lines) + "\n")

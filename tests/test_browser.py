@@ -9,12 +9,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from tests.browsers import CHROMIUM_ARGS
+
 pytestmark = [pytest.mark.docker, pytest.mark.browser]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
@@ -77,18 +75,31 @@ def test_learner_submits_from_the_assignment_list_and_reads_the_feedback(platfor
     page.wait_for_url(re.compile(rf"/user/{learner.name}/lab"), timeout=180_000)
     expect(page.get_by_role("menuitem", name="Fichier")).to_be_visible(timeout=120_000)
 
-    # nbgrader's assignment list, from its menu
+    # the "Cours" menu: the learner's pages, not the staff's
+    page.get_by_role("menuitem", name="Cours").click()
+    expect(page.get_by_role("menuitem", name="Évaluation par les pairs")).to_be_visible()
+    expect(page.get_by_role("menuitem", name="Correction à la main (formgrader)")).to_have_count(0)
+    with page.context.expect_page() as opened:
+        page.get_by_role("menuitem", name="Mon cours").click()
+    course_page = opened.value
+    course_page.wait_for_url(re.compile(r"/services/course/course"))
+    expect(course_page.locator("body")).to_contain_text("Dire bonjour")
+    course_page.close()
+
+    # nbgrader's assignment list, from its menu: in French, exercises named by their titles
     page.get_by_role("menuitem", name="Nbgrader").click()
-    page.get_by_text("Assignment List", exact=True).click()
+    page.get_by_text("Liste des exercices", exact=True).click()
     released = page.locator("#released_assignments_list")
-    row = released.locator(".list_item").filter(has_text="s1-bonjour")
-    row.get_by_role("button", name="Fetch").click()
-    fetched = page.locator("#fetched_assignments_list .list_item").filter(has_text="s1-bonjour")
-    fetched.get_by_role("button", name="Submit").click()
+    expect(page.locator("#assignments")).to_contain_text("Exercices à récupérer")
+    row = released.locator(".list_item").filter(has_text="Dire bonjour")
+    expect(row).to_contain_text("Semaine 1 · à rendre le 11/01/2020")
+    row.get_by_role("button", name="Récupérer").click()
+    fetched = page.locator("#fetched_assignments_list .list_item").filter(has_text="Dire bonjour")
+    fetched.get_by_role("button", name="Rendre").click()
 
     # graded in the sandbox within seconds: the submission comes back with its feedback
     submitted = page.locator("#submitted_assignments_list")
-    submitted.get_by_text("(view feedback)").first.click()
+    submitted.get_by_text("(voir le retour)").first.click()
 
     # the feedback page, opened from the file browser, shows the score and each test
     page.get_by_text("s1-bonjour.html").first.dblclick()

@@ -8,31 +8,17 @@ import re
 import nbformat
 import pytest
 import requests
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from decoder import protocol
 from decoder.peer.store import PeerStore
 from tests import lab
+from tests.browsers import new_page
 from tests.pages import Pages, api_token, ask, give, give_what_is_owed
-from tests.test_browser import CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.docker, pytest.mark.browser]
 
 PEER = "s1-algorithme-du-quotidien"
-
-
-@pytest.fixture
-def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def new_page(browser):
-    page = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900}).new_page()
-    page.set_default_timeout(60_000)
-    return page
 
 
 def log_in(page, platform, learner) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from datetime import UTC, datetime
 
 import docker
@@ -88,6 +89,27 @@ def test_container_environment_holds_only_its_own_token(platform, learner_a):
     secret_like = {k for k in env if any(w in k for w in ("TOKEN", "SECRET", "PASSWORD", "KEY"))}
     assert secret_like == {"JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN"}
     assert env["JUPYTERHUB_API_TOKEN"] == env["JPY_API_TOKEN"]
+
+
+def test_a_config_file_in_the_learners_home_changes_nothing(platform):
+    """Defence: disable_user_config. Measured, not read back: a learner's ~/.jupyter and
+    home-folder config files (their server would read both) asking for a header of their own
+    leave the restarted server without it."""
+    learner = platform.signed_up("hugo")
+    learner.start_server()
+    planted = ("c.ServerApp.tornado_settings = {'headers': {'X-Planted': 'oui'}}\n"
+               "c.ServerApp.disable_check_xsrf = True\n")
+    command = ("mkdir -p ~/.jupyter && cat > ~/.jupyter/jupyter_server_config.py && "
+               "cp ~/.jupyter/jupyter_server_config.py ~/jupyter_server_config.py")
+    written = platform.container(learner).exec_run(
+        ["sh", "-c", f"printf %s {shlex.quote(planted)} | sh -c {shlex.quote(command)}"])
+    assert written.exit_code == 0, written.output
+    learner.stop_server()
+    learner.start_server()
+    learner.open_lab()
+    answer = learner.server_api("GET", "/status")
+    assert answer.status_code == 200
+    assert "X-Planted" not in answer.headers
 
 
 def test_image_not_on_the_allow_list_is_refused(platform):

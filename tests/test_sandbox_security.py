@@ -8,7 +8,9 @@ are the learner bridge's (the hub's side and learner B's container) and none out
 
 from __future__ import annotations
 
+import errno
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -38,12 +40,29 @@ def connect_from(container, host: str, port: int) -> str:
 
 # ---- limits ----
 
+def oom_kills(container) -> int:
+    """How many times the kernel's OOM killer struck in this container's memory cgroup."""
+    candidates = [Path(f"/sys/fs/cgroup/memory/docker/{container.id}/memory.oom_control"),
+                  Path(f"/sys/fs/cgroup/system.slice/docker-{container.id}.scope/memory.events")]
+    for path in candidates:
+        if path.exists():
+            for line in path.read_text().splitlines():
+                if line.startswith("oom_kill "):
+                    return int(line.split()[1])
+    raise AssertionError(f"no memory cgroup found for {container.name}")
+
+
 def test_memory_over_the_limit_is_killed(platform, learner_a):
-    """Defence: mem_limit = memswap_limit = 1G."""
+    """Defence: mem_limit = memswap_limit = 1G. The kill must be the OOM killer's, told from
+    the test's own time limit (which here sends SIGTERM, exit 124, not SIGKILL)."""
+    container = platform.container(learner_a)
+    before = oom_kills(container)
     code = "b = b'x' * (1536 * 1024 * 1024); print('ALLOCATED', len(b))"
-    exit_code, output = run_python(platform.container(learner_a), code)
+    result = container.exec_run(["sh", "-c", f"timeout -s TERM 60 python3 -c {quote(code)}"])
+    exit_code, output = result.exit_code, result.output.decode(errors="replace")
     assert "ALLOCATED" not in output
-    assert exit_code == 137  # SIGKILL from the kernel's OOM killer
+    assert exit_code == 137  # SIGKILL: not the time limit's SIGTERM (124)
+    assert oom_kills(container) > before, "the kill was not the memory limit's"
 
 
 def test_fork_bomb_stops_at_the_process_limit(platform, learner_a):
@@ -64,19 +83,59 @@ def test_fork_bomb_stops_at_the_process_limit(platform, learner_a):
     assert forked < 256
 
 
+def throttled(container) -> int:
+    """How many times the kernel held this container's processes back for its CPU quota."""
+    for path in (Path(f"/sys/fs/cgroup/cpu/docker/{container.id}/cpu.stat"),
+                 Path(f"/sys/fs/cgroup/cpu,cpuacct/docker/{container.id}/cpu.stat"),
+                 Path(f"/sys/fs/cgroup/system.slice/docker-{container.id}.scope/cpu.stat")):
+        if path.exists():
+            for line in path.read_text().splitlines():
+                if line.startswith("nr_throttled "):
+                    return int(line.split()[1])
+    raise AssertionError(f"no cpu cgroup found for {container.name}")
+
+
 def test_cpu_is_limited_to_one_core(platform, learner_a):
-    """Defence: cpu_limit = 1.0 (a CFS quota)."""
-    host_config = platform.container(learner_a).attrs["HostConfig"]
-    assert host_config["CpuQuota"] == host_config["CpuPeriod"] == 100_000
+    """Defence: cpu_limit = 1.0 (a CFS quota). Measured, not read back: two processes spinning
+    for 3 s are held back by the kernel (the cgroup's throttle count rises; it never does
+    without a quota, however busy the machine) and get at most one core's worth of CPU time
+    between them (about two without the quota on this idle 2-core machine)."""
+    container = platform.container(learner_a)
+    before = throttled(container)
+    code = (
+        "import os, time\n"
+        "start = time.monotonic()\n"
+        "for _ in range(2):\n"
+        "    if os.fork() == 0:\n"
+        "        while time.monotonic() - start < 3: pass\n"
+        "        os._exit(0)\n"
+        "for _ in range(2): os.wait()\n"
+        "wall = time.monotonic() - start\n"
+        "used = os.times().children_user + os.times().children_system\n"
+        "print('CORES', used / wall)\n"
+    )
+    exit_code, output = run_python(container, code)
+    cores = float(output.split("CORES")[1].split()[0])
+    print(f"{cores:.2f} cores' worth")
+    assert throttled(container) > before, "the kernel never held the spinning processes back"
+    assert cores < 1.25, f"{cores:.2f} cores' worth of CPU"
 
 
 # ---- privileges ----
 
 def test_mount_fails(platform, learner_a):
-    """Defences: non-root user, all capabilities dropped, no-new-privileges."""
-    container = platform.container(learner_a)
-    result = container.exec_run(["sh", "-c", "mkdir -p /tmp/m && mount -t tmpfs none /tmp/m"])
-    assert result.exit_code != 0
+    """Defence: non-root user, no capabilities. The mount(2) call itself must be refused for
+    lack of privilege (EPERM), the target existing: util-linux's `mount` refuses any non-root
+    user before asking the kernel, so its failure would prove nothing."""
+    code = (
+        "import ctypes, os\n"
+        "os.makedirs('/tmp/m', exist_ok=True)\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "done = libc.mount(b'none', b'/tmp/m', b'tmpfs', 0, None)\n"
+        "print('MOUNT', done, ctypes.get_errno())\n"
+    )
+    exit_code, output = run_python(platform.container(learner_a), code)
+    assert output.split("MOUNT")[1].split() == ["-1", str(errno.EPERM)], output
 
 
 def test_no_capabilities_and_no_new_privileges(platform, learner_a):

@@ -7,8 +7,6 @@ nowhere else, and the tests' own environment holds no DECODER_ variable for them
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import nbformat
 import pytest
@@ -20,13 +18,6 @@ from tests.lab import NAME, fetch_and_solve, wait_graded
 pytestmark = pytest.mark.docker
 
 
-def decoder_command(platform, *args: str) -> subprocess.CompletedProcess:
-    """`decoder ...` as an operator runs it: only the settings file is named."""
-    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"),
-           "DECODER_CONFIG": platform.settings.config_file}
-    return subprocess.run([sys.executable, "-m", "decoder.cli", *args], env=env,
-                          capture_output=True, text=True, timeout=120)
-
 
 def test_the_file_is_the_only_place_the_test_settings_live(platform):
     settings = set(platform.settings.traits(config=True))
@@ -37,12 +28,12 @@ def test_the_file_is_the_only_place_the_test_settings_live(platform):
 
 
 def test_the_decoder_command_reads_the_file(platform):
-    shown = decoder_command(platform, "settings")
+    shown = platform.decoder("settings")
     assert shown.returncode == 0, shown.stderr
     lines = {line.split()[0]: line.split()[1:] for line in shown.stdout.splitlines()[1:]}
     assert lines["max_submission_mb"] == ["file", "24"]
     assert lines["cell_timeout"] == ["file", "15"]
-    status = decoder_command(platform, "status")
+    status = platform.decoder("status")
     assert status.returncode == 0, status.stdout + status.stderr
     assert f"answering at http://127.0.0.1:{platform.settings.public_port}" in status.stdout
 

@@ -22,6 +22,7 @@ from ..messages import say
 from ..service import feedback
 from ..service.rules import Refused
 from ..service.service import Identity
+from ..service.snapshots import Snapshots
 from ..service.store import Store
 from . import allocation, scoring
 from .anonymise import anonymised
@@ -41,6 +42,13 @@ class PeerService:
         self._course = course
         self.language, self.min_comment = language, min_comment
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
+        self._pools = Snapshots(keep=64)
+
+    def pool(self, name: str):
+        """The exercise's newest submissions and its reviews, read once per state of the
+        stores (each learner's pages need the class's pool to say what they owe)."""
+        key = (name, self.store.version(), self.peer_store.version())
+        return self._pools.get(key, lambda: self.peer_store.pool(name))
 
     @property
     def course(self) -> Course:
@@ -73,7 +81,7 @@ class PeerService:
 
     def overview(self, who: Identity, name: str) -> dict:
         assignment = self.assignment(name)
-        candidates, reviews = self.peer_store.pool(name)
+        candidates, reviews = self.pool(name)
         opens, closes = self.window(assignment)
         mine = next((c for c in candidates if c.author == who.name), None)
         held = [r for r in reviews if r.reviewer == who.name and not r.done
@@ -246,10 +254,13 @@ class PeerService:
         mapped = [(index, criterion) for index, criterion in enumerate(assignment.rubric)
                   if criterion.tests]
         judgments: dict[str, list[float]] = {}
+        passed_of: dict[int, dict[str, bool]] = {}
         for review in self.peer_store.reviews_of(assignment=assignment.name):
             if review["done_at"] is None or review["staff"] or review["hidden"] or not mapped:
                 continue
-            passed = self._passed_tests(review["submission_id"])
+            if review["submission_id"] not in passed_of:
+                passed_of[review["submission_id"]] = self._passed_tests(review["submission_id"])
+            passed = passed_of[review["submission_id"]]
             for index, criterion in mapped:
                 known = [passed[test] for test in criterion.tests if test in passed]
                 if not known:
@@ -271,9 +282,24 @@ class PeerService:
               calibrations: dict[str, scoring.Calibration] | None = None) -> dict:
         """A submission's peer grade: per criterion and in all, with how it was reached."""
         calibrations = self.calibrations(assignment) if calibrations is None else calibrations
-        given = [r for r in self.peer_store.reviews_of(assignment=assignment.name,
-                                                 submission=submission_id)
-                 if r["done_at"] is not None and not r["hidden"]]
+        return self._grade(assignment, self.peer_store.reviews_of(
+            assignment=assignment.name, submission=submission_id), calibrations)
+
+    def grades(self, assignment: Assignment,
+               calibrations: dict[str, scoring.Calibration] | None = None) -> dict[int, dict]:
+        """Every submission's peer grade on ``assignment``, from one read of its reviews."""
+        calibrations = self.calibrations(assignment) if calibrations is None else calibrations
+        by_submission: dict[int, list[dict]] = {}
+        for review in self.peer_store.reviews_of(assignment=assignment.name):
+            by_submission.setdefault(review["submission_id"], []).append(review)
+        candidates, _ = self.peer_store.pool(assignment.name)
+        return {c.submission: self._grade(assignment, by_submission.get(c.submission, []),
+                                          calibrations) for c in candidates}
+
+    @staticmethod
+    def _grade(assignment: Assignment, reviews: list[dict],
+               calibrations: dict[str, scoring.Calibration]) -> dict:
+        given = [r for r in reviews if r["done_at"] is not None and not r["hidden"]]
         staff = [r for r in given if r["staff"]]
         counted = [scoring.Given(tuple(r["points"]),
                                  calibrations.get(r["reviewer"], scoring.calibration([])).weight)
@@ -299,6 +325,7 @@ class PeerService:
         now = self.now()
         calibrations = self.calibrations(assignment)
         all_reviews = self.peer_store.reviews_of(assignment=name)
+        grades = self.grades(assignment, calibrations)
         waiting = []
         for candidate in sorted(candidates, key=lambda c: c.submitted_at):
             done = sum(1 for r in reviews if r.submission == candidate.submission and r.done
@@ -308,8 +335,7 @@ class PeerService:
                             "submitted_at": candidate.submitted_at, "done": done,
                             "needed": needed, "withdrawn": candidate.withdrawn,
                             "waiting_since": max(candidate.submitted_at, opens),
-                            "grade": self.grade(assignment, candidate.submission,
-                                                calibrations)})
+                            "grade": grades[candidate.submission]})
         flagged = [r for r in all_reviews if r["rating"] and r["rating"]["flagged"]]
         return {"assignment": name, "title": assignment.title, "rubric": assignment.rubric,
                 "now": now, "submissions": waiting, "flagged": flagged,

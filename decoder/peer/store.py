@@ -130,6 +130,21 @@ class PeerStore:
             except sa.exc.IntegrityError:  # another process made it first
                 pass
 
+    def version(self) -> tuple:
+        """A value that changes whenever a review is asked for or given, rated or flagged, or
+        an instructor acts (withdraws, hides, reviews): one query."""
+        def one(column):
+            return sa.select(column).scalar_subquery()
+        query = sa.select(
+            one(sa.func.max(reviews.c.id)), one(sa.func.count(reviews.c.done_at)),
+            one(sa.func.max(reviews.c.done_at)), one(sa.func.max(reviews.c.held_until)),
+            one(sa.func.max(ratings.c.rated_at)),
+            sa.select(sa.func.count()).select_from(ratings).scalar_subquery(),
+            sa.select(sa.func.count()).select_from(withdrawals).scalar_subquery(),
+            one(sa.func.max(staff_actions.c.id)))
+        with self.engine.connect() as db:
+            return tuple(db.execute(query).one())
+
     # ---- reviews ----
 
     def review(self, review_id: int) -> dict | None:
@@ -138,30 +153,40 @@ class PeerStore:
                                        submissions.c.folder)
                              .join(submissions, submissions.c.id == reviews.c.submission_id)
                              .where(reviews.c.id == review_id)).mappings().first()
-            return self._decoded(db, dict(row)) if row else None
+            if row is None:
+                return None
+            rating = db.execute(sa.select(ratings).where(
+                ratings.c.review_id == review_id)).mappings().first()
+            return self._decoded(dict(row), dict(rating) if rating else None)
 
     def reviews_of(self, *, assignment: str, reviewer: str | None = None,
                    submission: int | None = None) -> list[dict]:
+        """Reviews of an assignment (of one reviewer, or of one submission), each with its
+        author's rating: two queries, whatever their number."""
         query = (sa.select(reviews, submissions.c.username.label("author"),
                            submissions.c.folder)
                  .join(submissions, submissions.c.id == reviews.c.submission_id)
                  .where(reviews.c.assignment == assignment))
+        rated = (sa.select(ratings).join(reviews, reviews.c.id == ratings.c.review_id)
+                 .where(reviews.c.assignment == assignment))
         if reviewer is not None:
             query = query.where(reviews.c.reviewer == reviewer)
+            rated = rated.where(reviews.c.reviewer == reviewer)
         if submission is not None:
             query = query.where(reviews.c.submission_id == submission)
+            rated = rated.where(reviews.c.submission_id == submission)
         with self.engine.connect() as db:
-            return [self._decoded(db, dict(row))
+            found = {row["review_id"]: dict(row) for row in db.execute(rated).mappings()}
+            return [self._decoded(dict(row), found.get(row["id"]))
                     for row in db.execute(query.order_by(reviews.c.id)).mappings()]
 
-    def _decoded(self, db, row: dict) -> dict:
+    @staticmethod
+    def _decoded(row: dict, rating: dict | None) -> dict:
         row["points"] = json.loads(row["points"]) if row["points"] else None
         row["cell_comments"] = json.loads(row["cell_comments"]) if row["cell_comments"] else {}
         for key in ("held_until", "created_at", "done_at"):
             row[key] = as_utc(row[key])
-        rating = db.execute(sa.select(ratings).where(
-            ratings.c.review_id == row["id"])).mappings().first()
-        row["rating"] = dict(rating) if rating else None
+        row["rating"] = rating
         return row
 
     def give(self, review_id: int, reviewer: str, points: list[int], comment: str,

@@ -13,11 +13,14 @@ from tornado import ioloop
 
 from .. import protocol
 from ..course import load_course_cached
+from ..dashboard.awards import BadgeService
+from ..dashboard.view import CourseView
 from ..keys import ensure_token
 from ..peer.service import PeerService
 from ..peer.store import PeerStore
 from ..settings import PlatformSettings
-from .app import Instructors, make_app
+from .app import make_app
+from .hub import Hub
 from .pipeline import GradingPipeline
 from .service import CourseService
 from .store import Store
@@ -32,33 +35,51 @@ def main() -> None:
     settings.course_storage.mkdir(parents=True, exist_ok=True)
     store = Store(settings.course_db_url)
     store.migrate()
+    def course():
+        return load_course_cached(Path(settings.course_file))
+
+    hub_auth = HubOAuth.instance()
+    hub = Hub(hub_auth.api_url, hub_auth.api_token)
     service = CourseService(settings, store)
-    peer = PeerService(store, PeerStore(store.engine), settings.course_storage,
-                       lambda: load_course_cached(Path(settings.course_file)),
+    peer = PeerService(store, PeerStore(store.engine), settings.course_storage, course,
                        language=settings.ui_language, min_comment=settings.peer_min_comment)
+    view = CourseView(store, peer, course, hub.learners, hub.instructors,
+                      marks=service.marks, marks_version=service.marks_version)
+    badges = BadgeService(store.engine, view, settings.path("secrets", "badge-key.pem"),
+                          settings.public_base_url or settings.public_url, settings.ui_language)
     pipeline = GradingPipeline(settings, store, service)
     pipeline.start()
 
-    hub_auth = HubOAuth.instance()
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", f"/services/{protocol.SERVICE}/")
-    # signed cookies of the peer-review pages, kept so that a restart signs nobody out
+    # signed cookies of the service's pages, kept so that a restart signs nobody out
     cookie_secret = ensure_token(settings.path("secrets", "course_cookie_secret")).encode()
-    app = make_app(service, peer, prefix, Instructors(hub_auth.api_url, hub_auth.api_token),
-                   cookie_secret)
-    app.listen(settings.course_service_port, address=settings.gateway_ip, xheaders=True,
-               max_body_size=protocol.max_request_bytes(settings.max_submission_mb))
+    app = make_app(service, peer, view, badges, prefix, hub, cookie_secret)
+    server = app.listen(settings.course_service_port, address=settings.gateway_ip, xheaders=True,
+                        max_body_size=protocol.max_request_bytes(settings.max_submission_mb))
     log.info("course service on %s%s, %d grading worker(s)", settings.course_service_url,
              prefix, pipeline.pool.size)
     ioloop.PeriodicCallback(pipeline.tick, 1000).start()
 
+    loop = ioloop.IOLoop.current()
+    stopping = []
+
     def stop(*_):
+        """Once, whatever signals follow (the hub sends SIGINT then SIGTERM; its death sends
+        SIGTERM too, decoder/childof.py): the work is done in the loop, not in the handler,
+        so a second signal cannot re-enter a stop that holds the pool's lock."""
+        if not stopping:
+            stopping.append(True)
+            loop.add_callback_from_signal(shut_down)
+
+    def shut_down():
         log.info("stopping: grading workers first")
         pipeline.stop()
-        ioloop.IOLoop.current().add_callback_from_signal(ioloop.IOLoop.current().stop)
+        server.stop()  # the port is free at once for the next service, even while a
+        loop.stop()    # release being prepared finishes in its thread
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    ioloop.IOLoop.current().start()
+    loop.start()
 
 
 main()

@@ -10,38 +10,47 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 
-import requests
 from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
 from tornado import web
 
 from .. import protocol
+from ..dashboard.awards import BadgeService
+from ..dashboard.handlers import badge_routes as badge_pages
+from ..dashboard.handlers import page_routes as dashboard_pages
+from ..dashboard.view import CourseView
 from ..messages import say
-from ..peer.handlers import page_routes
+from ..peer.handlers import page_routes as peer_pages
 from ..peer.service import PeerService
+from .openapi import description
 from .rules import Refused
 from .service import CourseService, Identity
 
 
-class Instructors:
-    """Members of the hub's 'instructors' group, asked of the hub at most every 30 s."""
+class JsonErrors(web.RequestHandler):
+    """Errors of the API said in JSON, in the platform's language: {"message": ...}."""
 
-    def __init__(self, api_url: str, token: str, max_age: float = 30.0):
-        self.api_url, self.token, self.max_age = api_url.rstrip("/"), token, max_age
-        self._names: set[str] = set()
-        self._when = 0.0
+    @property
+    def language(self) -> str:
+        return self.settings.get("language", "fr")
 
-    def __contains__(self, name: str) -> bool:
-        if time.monotonic() - self._when > self.max_age:
-            response = requests.get(f"{self.api_url}/groups/instructors", timeout=10,
-                                    headers={"Authorization": f"token {self.token}"})
-            self._names = set(response.json().get("users", [])) if response.ok else set()
-            self._when = time.monotonic()
-        return name in self._names
+    def write_error(self, status_code: int, **kwargs) -> None:
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        message = (say("service.server_error", self.language, status=status_code)
+                   if status_code >= 500
+                   else say("service.request_refused", self.language, status=status_code,
+                            reason=self._reason))
+        self.finish(json.dumps({"message": message}, ensure_ascii=False))
 
 
-class ApiHandler(HubOAuthenticated, web.RequestHandler):
+class NoSuchRoute(JsonErrors):
+    """Anything under api/ that is not a route: 404, in JSON like the rest of the API."""
+
+    def prepare(self):
+        raise web.HTTPError(404)
+
+
+class ApiHandler(HubOAuthenticated, JsonErrors):
     """A call of the API: by a learner's server or the ``decoder`` command with a token in the
     Authorization header, or by a signed-in browser (the service's cookie), whose unsafe
     requests must then carry the hub's xsrf token (HubAuth checks it before trusting the
@@ -50,10 +59,6 @@ class ApiHandler(HubOAuthenticated, web.RequestHandler):
     @property
     def service(self) -> CourseService:
         return self.settings["course_service"]
-
-    @property
-    def language(self) -> str:
-        return self.settings.get("language", "fr")
 
     def identity(self) -> Identity:
         model = self.get_current_user()
@@ -84,19 +89,10 @@ class ApiHandler(HubOAuthenticated, web.RequestHandler):
     def body(self) -> object:
         try:
             return json.loads(self.request.body or b"null")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
             raise Refused(400, "not_json") from None
 
-    def write_error(self, status_code: int, **kwargs) -> None:
-        self.set_header("Content-Type", "application/json; charset=utf-8")
-        message = (say("service.server_error", self.language, status=status_code)
-                   if status_code >= 500
-                   else say("service.request_refused", self.language, status=status_code,
-                            reason=self._reason))
-        self.finish(json.dumps({"message": message}, ensure_ascii=False))
-
-
-class Health(web.RequestHandler):
+class Health(JsonErrors):
     def get(self):
         self.finish({"ok": True})
 
@@ -149,6 +145,15 @@ class ReleaseHidden(ApiHandler):
         await self.answer(self.service.release_hidden, name)
 
 
+class ExportApi(ApiHandler):
+    """Grades as CSV, for ``decoder export`` (the dashboard has its own link)."""
+
+    async def get(self):
+        week = self.get_argument("week", "")
+        await self.answer(lambda who: {"csv": self.settings["course_view"].export(
+            who, int(week) if week.isdigit() else None)})
+
+
 class PeerCopy(ApiHandler):
     """The anonymised copy a reviewer opens in their JupyterLab (decoder_lab.py)."""
 
@@ -160,16 +165,29 @@ HANDLERS = {  # protocol.ROUTES: route name -> handler
     "health": Health, "assignments": Assignments, "release_files": ReleaseFiles,
     "submit": Submissions, "my_submissions": MySubmissions, "feedback": Feedback,
     "all_submissions": AllSubmissions, "regrade": Regrade, "release_hidden": ReleaseHidden,
-    "batch": Batch, "peer_copy": PeerCopy,
+    "batch": Batch, "peer_copy": PeerCopy, "export": ExportApi,
 }
 
 
-def make_app(service: CourseService, peer: PeerService, prefix: str, instructors,
-             cookie_secret: bytes) -> web.Application:
+class OpenApi(JsonErrors):
+    """The API's description (no secret in it: what any learner's server already uses)."""
+
+    def get(self):
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(json.dumps(description(HANDLERS, self.settings["prefix"]),
+                               ensure_ascii=False))
+
+
+def make_app(service: CourseService, peer: PeerService, view: CourseView,
+             badges: BadgeService, prefix: str, instructors, cookie_secret: bytes
+             ) -> web.Application:
     routes = [(prefix.rstrip("/") + "/?", Health),
               (prefix.rstrip("/") + "/oauth_callback", HubOAuthCallbackHandler)]
     routes += [(protocol.url_pattern(name, prefix), HANDLERS[name]) for name in protocol.ROUTES]
-    routes += page_routes(prefix)
-    return web.Application(routes, course_service=service, peer_service=peer,
-                           instructors=instructors, language=service.settings.ui_language,
-                           cookie_secret=cookie_secret)
+    routes += [(prefix.rstrip("/") + "/" + protocol.API + "openapi.json", OpenApi),
+               (prefix.rstrip("/") + "/" + protocol.API + ".*", NoSuchRoute)]
+    routes += peer_pages(prefix) + dashboard_pages(prefix) + badge_pages(prefix)
+    return web.Application(routes, course_service=service, peer_service=peer, course_view=view,
+                           badges=badges, instructors=instructors, prefix=prefix,
+                           language=service.settings.ui_language, cookie_secret=cookie_secret,
+                           compress_response=True)  # pages of a whole class: tens of KB gzipped

@@ -73,9 +73,11 @@ def feedback_html(view: dict, *, title: str, submitted_at: str, hidden_released:
         if hidden_released and test.get("detail") and not passed:
             shown += (f"<details><summary>{say_('full_error')}</summary>"
                       f"<pre>{escape(test['detail'])}</pre></details>")
+        by_hand = "" if test.get("auto_points") is None else \
+            f"<br><small>{say_('by_hand', auto=format(test['auto_points'], 'g'))}</small>"
         rows.append(f"<tr class='{'ok' if passed else 'ko'}'><td>{escape(test['grade_id'])}"
                     f"{hidden}</td><td>{mark}</td><td>{test['points']:g} / "
-                    f"{test['max_points']:g}</td><td>{shown}</td></tr>")
+                    f"{test['max_points']:g}{by_hand}</td><td>{shown}</td></tr>")
     hidden_total = sum(t.get("hidden_tests", 0) for t in view.get("tests", []))
     hidden_note = say_("hidden_released") if hidden_released else \
         say_("hidden_note", n=hidden_total)
@@ -93,8 +95,27 @@ def feedback_html(view: dict, *, title: str, submitted_at: str, hidden_released:
 <table><thead><tr><th>{say_('test')}</th><th>{say_('result')}</th><th>{say_('points')}</th>
 <th>{say_('message')}</th></tr></thead>
 <tbody>{''.join(rows)}</tbody></table>
+{marks_html(view.get("marks") or [], language)}
 <p>{hidden_note}</p>
 <p>{say_('again')}</p>""")
+
+
+def marks_html(marks: list[dict], language: str) -> str:
+    """The instructors' points and comments, cell by cell (from the formgrader)."""
+    if not marks:
+        return ""
+    def say_(key: str, **params) -> str:
+        return escape(say(f"feedback.{key}", language, **params))
+
+    items = []
+    for mark in marks:
+        points = "" if mark.get("points") is None else \
+            f" : <strong>{mark['points']:g} / {mark['max_points']:g}</strong>"
+        comment = f"<pre class='comment'>{escape(mark['comment'])}</pre>" \
+            if mark.get("comment") else ""
+        items.append(f"<li><span class='cell'>{escape(mark['cell'])}</span>{points}{comment}</li>")
+    return (f"<section id='marks'><h2>{say_('marks_title')}</h2>"
+            f"<ul>{''.join(items)}</ul></section>")
 
 
 def failed_html(*, title: str, submitted_at: str, attempts: int, language: str = "fr") -> str:

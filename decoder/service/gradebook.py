@@ -2,9 +2,11 @@
 
 The service keeps an nbgrader course folder of its own (``<storage>/nbgrader``): ``source/``
 holds a copy of each master (regenerated when the master changes), ``gradebook.db`` the
-assignments and every learner's newest graded submission, ``submitted/`` and ``autograded/`` the
-notebooks the formgrader opens for manual grading. Only the service writes here, one batch at
-a time; writing the same result twice gives the same gradebook.
+assignments and every learner's newest graded submission, ``submitted/`` the files as handed in,
+``autograded/`` the graded notebooks the formgrader shows, made inert first (inert.py: the
+formgrader runs on the hub's origin, in an instructor's browser). Only the service writes here
+(besides the formgrader's own marks, which it never writes over: marks.py reads them for the
+learner), one batch at a time; writing the same result twice gives the same gradebook.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from graders.runner import master_hash, run_nbgrader
 
 from .files import folder_name
+from .inert import inert_notebook
 
 
 def ensure_alembic_on_path() -> None:
@@ -81,13 +84,13 @@ class CourseGradebook:
         gradebook.update_or_create_student(student)
         submitted_at = row["submitted_at"].replace(tzinfo=dt.UTC)
         gradebook.update_or_create_submission(name, student, timestamp=submitted_at)
-        notebook = name
-        for test in report.get("tests", []):
-            try:
-                grade = gradebook.find_grade(test["grade_id"], notebook, name, student)
-            except MissingEntry:
-                continue
-            grade.auto_score = test["points"]
+        points = {test["grade_id"]: test["points"] for test in report.get("tests", [])}
+        for grade in gradebook.find_submission_notebook(name, name, student).grades:
+            if grade.name in points:
+                grade.auto_score = points[grade.name]
+            # an instructor's points are never written over (nbgrader's own rule): a changed
+            # submission asks them to look again, as a cell nobody graded yet does
+            grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
         gradebook.db.commit()
         self._copy_notebooks(row, storage)
 
@@ -96,7 +99,11 @@ class CourseGradebook:
         if row.get("graded_notebook"):
             target = self.root / "autograded" / student / name
             target.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(storage / row["graded_notebook"], target / f"{name}.ipynb")
+            graded = json.loads((storage / row["graded_notebook"]).read_text(encoding="utf-8"))
+            shown = target / f".{name}.ipynb.new"  # derived from the store: rebuilt if lost
+            shown.write_text(json.dumps(inert_notebook(graded), ensure_ascii=False),
+                             encoding="utf-8")
+            shown.replace(target / f"{name}.ipynb")
         if row.get("folder"):
             target = self.root / "submitted" / student / name
             shutil.rmtree(target, ignore_errors=True)

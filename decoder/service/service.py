@@ -13,11 +13,14 @@ from graders.runner import prepare_assignment
 
 from .. import protocol
 from ..course import Course, load_course_cached
+from ..diskspace import short_of_space
 from ..settings import PlatformSettings
 from . import feedback
 from .files import folder_files, write_submission
 from .gradebook import CourseGradebook
+from .marks import Marks, marked_score, read_marks, with_marks
 from .rules import Refused, assignment_open, check_submission, submitted_files
+from .snapshots import Snapshots
 from .store import Store
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"  # nbgrader's own format for submissions
@@ -46,6 +49,7 @@ class CourseService:
         self.storage = settings.course_storage
         self.gradebook = CourseGradebook(self.storage / "nbgrader", settings.masters_dir,
                                          settings.course_config)
+        self._marks = Snapshots(keep=2)
 
     @property
     def course(self) -> Course:
@@ -76,6 +80,8 @@ class CourseService:
 
     def release_files(self, who: Identity, name: str) -> dict:
         self._gradable(name)
+        if who.kind == "user":
+            self.store.record_fetch(who.name, name)
         return {"assignment_id": name,
                 **protocol.encode_files(folder_files(self.release_folder(name)))}
 
@@ -86,6 +92,8 @@ class CourseService:
         files = submitted_files(payload)
         limit = protocol.max_submission_bytes(self.settings.max_submission_mb)
         check_submission(name, files, limit)
+        if short_of_space([self.storage], self.settings.min_free_disk_mb):
+            raise Refused(507, "disk_full")  # before anything is written
         received = self.now()
         folder, size, digest = write_submission(self.storage, who.name, name, files)
         submission_id = self.store.add_submission(who.name, name, received.replace(tzinfo=None),
@@ -106,14 +114,32 @@ class CourseService:
             raise Refused(429, "too_often", count=len(recent), wait=max(1, round(wait)))
 
     def submissions(self, who: Identity, name: str | None = None) -> list[dict]:
-        return [self._summary(row) for row in self.store.submissions_of(who.name, name)]
+        marks = self.marks()
+        return [self._summary(row, marks=marks)
+                for row in self.store.submissions_of(who.name, name)]
 
-    def _summary(self, row: dict, page: str | None = None) -> dict:
+    def marks(self) -> dict:
+        """The instructors' marks in the formgrader, by (learner, assignment): read again only
+        when the gradebook changed."""
+        return self._marks.get(self.marks_version(),
+                               lambda: read_marks(self.gradebook.root / "gradebook.db"))
+
+    def marks_version(self) -> int | None:
+        """Changes whenever the gradebook does (the formgrader writes marks there)."""
+        try:
+            return (self.gradebook.root / "gradebook.db").stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+
+    def _summary(self, row: dict, page: str | None = None, marks: dict | None = None) -> dict:
+        marks = self.marks() if marks is None else marks
+        mark = marks.get((row["username"], row["assignment"]))
         if page is None and (row["result"] or row["state"] == "failed"):
-            page = self._rendered(row)[1]
+            page = self._rendered(row, mark)[1]
         return {"id": row["id"], "assignment_id": row["assignment"],
                 "timestamp": stamp(row["submitted_at"]), "state": row["state"],
-                "score": row["result"]["score"] if row["result"] else None,
+                "score": marked_score(row["result"]["score"], row["submitted_at"], mark)
+                if row["result"] else None,
                 "max_score": row["result"]["max_score"] if row["result"] else None,
                 "feedback_checksum": protocol.checksum(page.encode()) if page else None}
 
@@ -123,13 +149,15 @@ class CourseService:
             raise Refused(404, "not_yours")
         if not row["result"] and row["state"] != "failed":
             raise Refused(409, "not_graded_yet")
-        view, page = self._rendered(row)
-        return {**self._summary(row, page), "report": view, "html": page,
+        marks = self.marks()
+        view, page = self._rendered(row, marks.get((row["username"], row["assignment"])))
+        return {**self._summary(row, page, marks), "report": view, "html": page,
                 "notebook_id": row["assignment"]}
 
-    def _rendered(self, row: dict) -> tuple[dict, str]:
-        """What the learner may read of a graded submission's report, and its page, in the
-        platform's language (a submission whose grading was given up: a page saying so)."""
+    def _rendered(self, row: dict, marks: Marks | None = None) -> tuple[dict, str]:
+        """What the learner may read of a graded submission's report with the instructors'
+        marks, and its page, in the platform's language (a submission whose grading was given
+        up: a page saying so)."""
         language = self.settings.ui_language
         try:
             title = self.course.assignment(row["assignment"]).title
@@ -142,6 +170,7 @@ class CourseService:
                 language=language)
         released = self.store.hidden_released(row["assignment"])
         view = feedback.learner_view(json.loads(row["result"]["report"]), released, language)
+        view = with_marks(view, marks, row["submitted_at"])
         page = feedback.feedback_html(view, title=title, submitted_at=submitted,
                                       hidden_released=released, language=language)
         return view, page
@@ -161,7 +190,8 @@ class CourseService:
     def all_submissions(self, who: Identity, name: str) -> list[dict]:
         self._teacher(who)
         self._known(name)
-        return [{**self._summary(row), "username": row["username"]}
+        marks = self.marks()
+        return [{**self._summary(row, marks=marks), "username": row["username"]}
                 for row in self.store.latest_submissions(name)]
 
     def regrade(self, who: Identity, name: str) -> dict:

@@ -61,6 +61,13 @@ results = sa.Table(
     sa.Column("in_gradebook", sa.Boolean, nullable=False, default=False, index=True),
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
+fetches = sa.Table(
+    "fetches", metadata,
+    sa.Column("username", sa.String(255), primary_key=True),
+    sa.Column("assignment", sa.String(255), primary_key=True),
+    sa.Column("first_at", sa.DateTime, nullable=False),
+    sa.Column("last_at", sa.DateTime, nullable=False),
+)
 hidden_releases = sa.Table(
     "hidden_releases", metadata,
     sa.Column("assignment", sa.String(255), primary_key=True),
@@ -310,6 +317,69 @@ class Store:
             with self.engine.begin() as db:
                 db.execute(results.update().where(results.c.id.in_(result_ids))
                            .values(in_gradebook=True))
+
+    # ---- the class as a whole (dashboard, course page, export) ----
+
+    def record_fetch(self, username: str, assignment: str) -> None:
+        """A learner fetched an exercise: they started it."""
+        now = utcnow()
+        with self.engine.begin() as db:
+            updated = db.execute(fetches.update().where(
+                fetches.c.username == username, fetches.c.assignment == assignment)
+                .values(last_at=now)).rowcount
+            if not updated:
+                try:
+                    with db.begin_nested():
+                        db.execute(fetches.insert().values(username=username,
+                                                           assignment=assignment,
+                                                           first_at=now, last_at=now))
+                except sa.exc.IntegrityError:  # fetched twice at once
+                    pass
+
+    def fetched(self, username: str | None = None) -> set[tuple[str, str]]:
+        """(learner, exercise) pairs fetched at least once."""
+        query = sa.select(fetches.c.username, fetches.c.assignment)
+        if username is not None:
+            query = query.where(fetches.c.username == username)
+        with self.engine.connect() as db:
+            return {(row.username, row.assignment) for row in db.execute(query)}
+
+    def history(self, username: str | None = None) -> list[dict]:
+        """Every submission, oldest first, with its grading state and its newest result's
+        score: one query for the whole class (the dashboard reads it at each visit)."""
+        other_jobs, other_results = jobs.alias(), results.alias()
+        newest_job = (sa.select(sa.func.max(other_jobs.c.id)).where(
+            other_jobs.c.submission_id == submissions.c.id).scalar_subquery())
+        newest_result = (sa.select(sa.func.max(other_results.c.id)).where(
+            other_results.c.submission_id == submissions.c.id).scalar_subquery())
+        query = (sa.select(submissions.c.id, submissions.c.username, submissions.c.assignment,
+                           submissions.c.submitted_at, jobs.c.state, results.c.score,
+                           results.c.max_score)
+                 .select_from(submissions.outerjoin(jobs, jobs.c.id == newest_job)
+                              .outerjoin(results, results.c.id == newest_result))
+                 .order_by(submissions.c.id))
+        if username is not None:
+            query = query.where(submissions.c.username == username)
+        with self.engine.connect() as db:
+            return [{**row, "submitted_at": as_utc(row["submitted_at"])}
+                    for row in db.execute(query).mappings()]
+
+    def version(self) -> tuple:
+        """A value that changes whenever a submission, a grading job, a result, a learner's
+        first fetch or a hidden tests' release is added (one query, on primary keys)."""
+        def one(column):
+            return sa.select(column).scalar_subquery()
+        query = sa.select(
+            one(sa.func.max(submissions.c.id)), one(sa.func.max(results.c.id)),
+            one(sa.func.max(jobs.c.id)),
+            sa.select(sa.func.count()).select_from(fetches).scalar_subquery(),
+            sa.select(sa.func.count()).select_from(hidden_releases).scalar_subquery())
+        with self.engine.connect() as db:
+            return tuple(db.execute(query).one())
+
+    def released_hidden(self) -> set[str]:
+        with self.engine.connect() as db:
+            return set(db.execute(sa.select(hidden_releases.c.assignment)).scalars())
 
     # ---- hidden tests ----
 

@@ -206,16 +206,34 @@ class DecoderList(ServiceExchange, ExchangeList):
     def remove_files(self):
         self.fail(say("kept"))
 
+    def _open(self) -> list[dict]:
+        if not hasattr(self, "_open_assignments"):
+            self._open_assignments = self.call("GET", "assignments")
+        return self._open_assignments
+
+    def _labels(self) -> dict[str, dict]:
+        """What the assignment list shows of each exercise (its title, its week and due date
+        from course.toml) beside the folder name nbgrader works with."""
+        labels = {}
+        for item in self._open():
+            due = item.get("due", "")[:10]
+            day = "/".join(reversed(due.split("-"))) if due else ""
+            labels[item["assignment_id"]] = {
+                "title": item.get("title") or item["assignment_id"],
+                "when": say("when", week=item.get("week", ""), due=day)}
+        return labels
+
     def _released(self, course_id: str) -> list[dict]:
         assignments = []
-        for item in self.call("GET", "assignments"):
+        labels = self._labels()
+        for item in self._open():
             aid = item["assignment_id"]
             if self.coursedir.assignment_id and aid != self.coursedir.assignment_id:
                 continue
             local = self.assignment_path(aid)
             fetched = local.is_dir()
             assignments.append({
-                "course_id": course_id, "assignment_id": aid,
+                **labels.get(aid, {}), "course_id": course_id, "assignment_id": aid,
                 "status": "fetched" if fetched else "released",
                 "path": str(local.resolve()) if fetched else aid,
                 "notebooks": [{"notebook_id": aid,
@@ -225,6 +243,7 @@ class DecoderList(ServiceExchange, ExchangeList):
 
     def _submitted(self, course_id: str) -> list[dict]:
         by_assignment: dict[str, list[dict]] = {}
+        labels = self._labels()
         for item in self.call("GET", "my_submissions"):
             aid = item["assignment_id"]
             feedback = self.assignment_path(aid) / "feedback" / item["timestamp"]
@@ -237,7 +256,8 @@ class DecoderList(ServiceExchange, ExchangeList):
                         "has_exchange_feedback": has_exchange, "feedback_updated": updated,
                         "local_feedback_path": str(local) if has_local else None}
             by_assignment.setdefault(aid, []).append({
-                "course_id": course_id, "student_id": os.environ.get("JUPYTERHUB_USER", ""),
+                **labels.get(aid, {}), "course_id": course_id,
+                "student_id": os.environ.get("JUPYTERHUB_USER", ""),
                 "assignment_id": aid, "timestamp": item["timestamp"], "status": "submitted",
                 "path": aid, "notebooks": [notebook], "has_local_feedback": has_local,
                 "has_exchange_feedback": has_exchange, "feedback_updated": updated,
@@ -245,7 +265,8 @@ class DecoderList(ServiceExchange, ExchangeList):
                 "score": item["score"], "max_score": item["max_score"],
                 "grading_state": item["state"],
             })
-        return [{"course_id": course_id, "student_id": os.environ.get("JUPYTERHUB_USER", ""),
+        return [{**labels.get(aid, {}), "course_id": course_id,
+                 "student_id": os.environ.get("JUPYTERHUB_USER", ""),
                  "assignment_id": aid, "status": "submitted", "submissions": items}
                 for aid, items in sorted(by_assignment.items())]
 

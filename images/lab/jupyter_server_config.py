@@ -17,3 +17,20 @@ c.ServerApp.jpserver_extensions = {
 }
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
 c.LabApp.news_url = None
+
+# Instructors (DECODER_STAFF=1, set by the spawner from the hub's 'instructors' group) find the
+# course dashboard and the formgrader in the "Cours" menu too: the image's overrides plus
+# staff-menu.json, written where this server reads its application settings.
+import json  # noqa: E402
+import os  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+if os.environ.get("DECODER_STAFF") == "1":
+    _lab = Path("/opt/venv/share/jupyter/lab/settings/overrides.json")
+    _overrides = json.loads(_lab.read_text(encoding="utf-8"))
+    _menu = _overrides["@jupyterlab/mainmenu-extension:plugin"]["menus"][0]
+    _menu["items"] += json.loads(Path("/opt/decoder/staff-menu.json").read_text(encoding="utf-8"))
+    _settings = Path(os.environ.get("TMPDIR", "/tmp")) / "decoder-lab-settings"
+    _settings.mkdir(exist_ok=True)
+    (_settings / "overrides.json").write_text(json.dumps(_overrides), encoding="utf-8")
+    c.LabApp.app_settings_dir = str(_settings)

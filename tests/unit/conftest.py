@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from decoder.peer.store import PeerStore  # noqa: F401 - its tables, in the store's metadata
-from decoder.service.store import Store, metadata
+from decoder.service.store import Store
 from tests.pgserver import PostgresServer
 
 
@@ -32,7 +31,7 @@ def store(request, tmp_path) -> Store:
     store.migrate()
     yield store
     if request.param == "postgresql":  # one server for the session: empty it between tests
-        metadata.drop_all(store.engine)
-        with store.engine.begin() as db:
-            db.execute(sa.text("DROP TABLE alembic_version"))
+        everything = sa.MetaData()
+        everything.reflect(store.engine)
+        everything.drop_all(store.engine)
     store.engine.dispose()

@@ -106,3 +106,24 @@ def test_the_feedback_page_and_refusals_speak_english_when_asked():
     refused = Refused(413, "too_big", size=21.0, limit=20.0)
     assert "more than the 20 MB limit" in refused.text("en")
     assert "plus que la limite de 20 Mo" in refused.text("fr") == refused.message
+
+
+def test_the_class_history_has_each_submissions_newest_grading(store):
+    """What the dashboard reads in one query: every submission, its newest job's state and its
+    newest result's score; and who fetched what."""
+    first = submit(store, "alice")
+    job = store.claim("w", 60)
+    store.complete(job, "w", 1, 3, {}, None)
+    store.regrade("s1-bonjour")
+    regraded = store.claim("w", 60)
+    store.complete(regraded, "w", 3, 3, {}, None)
+    queued = submit(store, "bruno")
+    store.record_fetch("chloe", "s1-bonjour")
+    store.record_fetch("chloe", "s1-bonjour")  # twice: still one
+    rows = {r["id"]: r for r in store.history()}
+    assert (rows[first]["state"], rows[first]["score"], rows[first]["max_score"]) == (
+        "done", 3, 3)
+    assert (rows[queued]["state"], rows[queued]["score"]) == ("queued", None)
+    assert [r["id"] for r in store.history("bruno")] == [queued]
+    assert store.fetched() == {("chloe", "s1-bonjour")}
+    assert store.fetched("alice") == set()

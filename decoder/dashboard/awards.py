@@ -1,0 +1,167 @@
+"""Badges earned, issued once and kept: a week's badge when the learner's grade of that week
+reaches ``[badges] week`` of course.toml, the course's when every week's is earned and their
+mean reaches ``[badges] course``. Each is an Open Badges 3.0 credential signed by the platform
+(badges.py), stored with its issue date so that it never changes once downloaded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle
+
+from ..course import Course
+from ..messages import say
+from ..service.rules import Refused
+from ..service.service import Identity
+from ..service.store import as_utc, metadata
+from . import badges, progress
+from .view import CourseView
+
+table = sa.Table(
+    "badges", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("username", sa.String(255), nullable=False, index=True),
+    sa.Column("achievement", sa.String(64), nullable=False),
+    sa.Column("issued_at", sa.DateTime, nullable=False),
+    sa.Column("token", sa.Text, nullable=False),
+    sa.UniqueConstraint("username", "achievement"),
+)
+COURSE = "cours"
+
+
+def earned(course: Course, weeks: dict[int, float]) -> list[str]:
+    """The achievements a learner's week grades earn (pure): ``semaine-N``, and ``cours``."""
+    won = [f"semaine-{number}" for number, grade in sorted(weeks.items())
+           if grade >= course.badge_week]
+    if weeks and len(won) == len(course.weeks) and \
+            sum(weeks.values()) / len(weeks) >= course.badge_course:
+        won.append(COURSE)
+    return won
+
+
+def badge_image(title: str, subtitle: str) -> bytes:
+    """A round PNG badge (matplotlib, no font file of our own)."""
+    figure = Figure(figsize=(2.4, 2.4), dpi=100)
+    axes = figure.add_axes((0, 0, 1, 1))
+    axes.set_axis_off()
+    axes.set_xlim(-1, 1)
+    axes.set_ylim(-1, 1)
+    axes.add_patch(Circle((0, 0), 0.95, color="#3b6ea5"))
+    axes.text(0, 0.18, title, ha="center", va="center", color="white", fontsize=15,
+              weight="bold", wrap=True)
+    axes.text(0, -0.3, subtitle, ha="center", va="center", color="white", fontsize=8,
+              wrap=True)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", transparent=True, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+class BadgeService:
+    def __init__(self, engine: sa.Engine, view: CourseView, key_file: Path, public_url: str,
+                 language: str = "fr"):
+        self.engine, self.view, self.key_file = engine, view, key_file
+        self.base = public_url.rstrip("/") + "/services/course/badges"
+        self.language = language
+        self.key = badges.load_or_create_key(key_file)
+
+    @property
+    def issuer_id(self) -> str:
+        return f"{self.base}/issuer"
+
+    def issuer(self) -> dict:
+        return badges.issuer_profile(self.issuer_id, self.view.course.title,
+                                     self.key.public_key())
+
+    def mine(self, who: Identity) -> list[dict]:
+        """The learner's badges, issuing those newly earned."""
+        course = self.view.course
+        found = progress.states(self.view.history(who.name),
+                                self.view.store.fetched(who.name))
+        peer = {key: value for key, value in self.view.peer_points().items()
+                if key[0] == who.name}
+        weeks = progress.week_grades(course, who.name, found, peer)
+        for achievement in earned(course, weeks):
+            self._issue(who.name, achievement)
+        with self.engine.connect() as db:
+            rows = db.execute(sa.select(table).where(table.c.username == who.name)
+                              .order_by(table.c.issued_at)).mappings().all()
+        return [{"id": row["id"], "name": self._name(row["achievement"])} for row in rows]
+
+    def _name(self, achievement: str) -> str:
+        course = self.view.course
+        if achievement == COURSE:
+            return say("dashboard.badge_course", self.language, course=course.title)
+        week = course.week(int(achievement.split("-")[1]))
+        return say("dashboard.badge_week", self.language, number=week.number,
+                   title=week.title)
+
+    def _issue(self, username: str, achievement: str) -> None:
+        with self.engine.begin() as db:
+            if db.execute(sa.select(table.c.id).where(
+                    table.c.username == username, table.c.achievement == achievement)).first():
+                return
+            badge_id = uuid.uuid4().hex
+            issued = dt.datetime.now(dt.UTC)
+            name = self._name(achievement)
+            vc = badges.credential(
+                badge_id=f"{self.base}/{badge_id}", issuer_id=self.issuer_id,
+                issuer_name=self.view.course.title,
+                achievement_id=f"{self.base}/achievements/{achievement}", name=name,
+                description=say(f"dashboard.badge_{'course' if achievement == COURSE else 'week'}_description", self.language),  # noqa: E501
+                criteria=say("dashboard.badge_criteria", self.language,
+                             week=self.view.course.badge_week,
+                             course=self.view.course.badge_course),
+                subject_id="urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL,
+                                                        f"{self.issuer_id}/{username}")),
+                issued=issued, image=f"{self.base}/{badge_id}.png")
+            token = badges.sign(vc, self.key, kid=f"{self.issuer_id}#key-1")
+            try:
+                with db.begin_nested():
+                    db.execute(table.insert().values(id=badge_id, username=username,
+                                                     achievement=achievement,
+                                                     issued_at=issued.replace(tzinfo=None),
+                                                     token=token))
+            except sa.exc.IntegrityError:  # issued at the same moment by another request
+                pass
+
+    def badge(self, who: Identity, badge_id: str) -> dict:
+        """One of the learner's badges: its credential, token and baked image."""
+        with self.engine.connect() as db:
+            row = db.execute(sa.select(table).where(table.c.id == badge_id)).mappings().first()
+        if row is None or (row["username"] != who.name and not who.may_teach):
+            raise Refused(404, "no_such_badge")
+        vc = badges.verify(row["token"], self.key.public_key())
+        image = badge_image(self.view.course.title, self._name(row["achievement"]))
+        return {"id": badge_id, "name": vc["name"], "issued": as_utc(row["issued_at"]),
+                "token": row["token"], "credential": vc, "png": badges.bake(image, row["token"]),
+                "verify": f"{self.base}/{badge_id}/verify"}
+
+    def public_png(self, badge_id: str) -> bytes | None:
+        """A badge's baked image by its (unguessable) id, for anyone it was shown to."""
+        with self.engine.connect() as db:
+            row = db.execute(sa.select(table).where(table.c.id == badge_id)).mappings().first()
+        if row is None:
+            return None
+        image = badge_image(self.view.course.title, self._name(row["achievement"]))
+        return badges.bake(image, row["token"])
+
+    def check(self, badge_id: str | None = None, token: str | None = None) -> dict:
+        """Public verification: a stored badge by id, or any token; never raises for a
+        forged one, says why instead."""
+        if badge_id is not None:
+            with self.engine.connect() as db:
+                token = db.execute(sa.select(table.c.token).where(
+                    table.c.id == badge_id)).scalar()
+            if token is None:
+                return {"valid": False, "reason": "unknown badge"}
+        try:
+            vc = badges.verify(token or "", self.key.public_key())
+        except badges.BadgeInvalid as error:
+            return {"valid": False, "reason": str(error)}
+        return {"valid": True, "name": vc["name"], "issued": vc["issuanceDate"],
+                "issuer": vc["issuer"]["name"], "subject": vc["credentialSubject"]["id"]}

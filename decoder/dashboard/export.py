@@ -1,0 +1,62 @@
+"""Grades as CSV (pure): one row per learner and exercise, with nbgrader's own export columns
+first (``nbgrader export``: assignment, duedate, timestamp, student_id, last_name, first_name,
+email, raw_score, late_submission_penalty, score, max_score), then ours: the week, the kind of
+exercise, the peer grade of a peer-reviewed one, and the learner's grade of the week out of 100
+(course.toml's [grading]). A week's export holds that week's exercises; the whole course's
+export adds a row per learner, ``assignment = "cours"``, whose ``week_grade`` is the mean of
+their weeks.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+
+from ..course import Course
+from .progress import ExerciseState
+
+NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name",
+                    "first_name", "email", "raw_score", "late_submission_penalty", "score",
+                    "max_score"]
+OUR_COLUMNS = ["week", "kind", "peer_score", "peer_max_score", "week_grade"]
+COURSE_ROW = "cours"
+
+
+def grades_csv(course: Course, learners: list[str],
+               found: Mapping[tuple[str, str], ExerciseState],
+               submitted_at: Mapping[tuple[str, str], str],
+               peer_points: Mapping[tuple[str, str], int | None],
+               week_grades: Mapping[str, Mapping[int, float]], week: int | None = None) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(NBGRADER_COLUMNS + OUR_COLUMNS)
+    for learner in sorted(learners):
+        for assignment in course.assignments:
+            if week is not None and assignment.week != week:
+                continue
+            state = found.get((learner, assignment.name)) or ExerciseState()
+            peer = peer_points.get((learner, assignment.name)) if assignment.peer_reviewed \
+                else None
+            score = peer if assignment.peer_reviewed else state.score
+            writer.writerow([
+                assignment.name, course.week(assignment.week).due.isoformat(),
+                submitted_at.get((learner, assignment.name), ""), learner, "", "", "",
+                _number(score), 0, _number(score), assignment.points,
+                assignment.week, assignment.kind,
+                _number(peer) if assignment.peer_reviewed else "",
+                assignment.points if assignment.peer_reviewed else "",
+                _number(week_grades[learner][assignment.week]),
+            ])
+        if week is None:
+            weeks = week_grades[learner]
+            mean = sum(weeks.values()) / len(weeks) if weeks else 0.0
+            writer.writerow([COURSE_ROW, "", "", learner, "", "", "", "", 0, "", "", "",
+                             "course", "", "", _number(round(mean, 1))])
+    return out.getvalue()
+
+
+def _number(value) -> str:
+    if value is None:
+        return ""
+    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -1,0 +1,177 @@
+"""The course page, the feedback page, the dashboard and the export (thin handlers)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from tornado import web
+
+from ..service.pagehandler import CSP, PageHandler
+from ..service.rules import Refused
+from . import pages
+from .view import CourseView
+
+NAME = r"([a-z0-9][a-z0-9-]{1,40})"
+
+
+class ViewHandler(PageHandler):
+    @property
+    def view(self) -> CourseView:
+        return self.settings["course_view"]
+
+    def week(self) -> int | None:
+        value = self.get_query_argument("week", "")
+        return int(value) if value.isdigit() and len(value) < 4 else None
+
+
+class CoursePage(ViewHandler):
+    @web.authenticated
+    async def get(self):
+        try:
+            state = await self.call(self.view.course_page)
+            badges = await self.call(self.settings["badges"].mine)
+        except Refused as refused:
+            return self.show_refusal(refused)
+        self.show(pages.course_page(state, badges, self.language))
+
+
+class FeedbackPage(ViewHandler):
+    """A graded submission's feedback, the page the lab's assignment list shows too."""
+
+    @web.authenticated
+    async def get(self, submission):
+        try:
+            feedback = await self.call(self.settings["course_service"].feedback,
+                                       int(submission))
+        except Refused as refused:
+            return self.show_refusal(refused)
+        self.show(feedback["html"])
+
+
+class Dashboard(ViewHandler):
+    @web.authenticated
+    async def get(self):
+        try:
+            page = await self.call(self.view.dashboard_html, self.week(), self.xsrf,
+                                   self.language)
+        except Refused as refused:
+            return self.show_refusal(refused)
+        self.show(page)
+
+
+class Export(ViewHandler):
+    @web.authenticated
+    async def get(self):
+        try:
+            text = await self.call(self.view.export, self.week())
+        except Refused as refused:
+            return self.show_refusal(refused)
+        week = self.week()
+        self.set_header("Content-Type", "text/csv; charset=utf-8")
+        self.set_header("Content-Disposition", "attachment; filename="
+                        f"notes-{'semaine-' + str(week) if week else 'cours'}.csv")
+        self.finish(text)
+
+
+class ReleaseHidden(ViewHandler):
+    """Publish an exercise's hidden tests (each learner's feedback then shows them)."""
+
+    @web.authenticated
+    async def post(self, name):
+        try:
+            await self.call(self.settings["course_service"].release_hidden, name)
+        except Refused as refused:
+            return self.show_refusal(refused)
+        self.see_other("/services/course/staff/")
+
+
+def page_routes(prefix: str) -> list:
+    base = prefix.rstrip("/")
+    return [
+        (f"{base}/course/?", CoursePage),
+        (rf"{base}/feedback/(\d{{1,18}})", FeedbackPage),
+        (f"{base}/staff/?", Dashboard),
+        (f"{base}/staff/export.csv", Export),
+        (f"{base}/staff/hidden/{NAME}", ReleaseHidden),
+    ]
+
+
+class BadgePage(ViewHandler):
+    @web.authenticated
+    async def get(self, badge_id, suffix):
+        try:
+            badge = await self.call(self.settings["badges"].badge, badge_id)
+        except Refused as refused:
+            return self.show_refusal(refused)
+        if suffix == ".jwt":
+            self.set_header("Content-Type", "application/jwt")
+            self.set_header("Content-Disposition", f"attachment; filename=badge-{badge_id}.jwt")
+            return self.finish(badge["token"])
+        self.show(pages.badge_page(badge, self.language))
+
+
+class PublicPage(web.RequestHandler):
+    """A page anyone may open, signed in or not (badges are meant to be shown)."""
+
+    def set_default_headers(self) -> None:
+        self.set_header("Content-Security-Policy", CSP)
+        self.set_header("X-Content-Type-Options", "nosniff")
+
+    def check_xsrf_cookie(self):
+        """Public and stateless: nothing to protect."""
+
+    @property
+    def badges(self):
+        return self.settings["badges"]
+
+    @property
+    def language(self) -> str:
+        return self.settings.get("language", "fr")
+
+
+class BadgeImage(PublicPage):
+    """The badge's PNG, the credential baked in (the credential's image, for wallets)."""
+
+    async def get(self, badge_id):
+        loop = asyncio.get_running_loop()
+        row = await loop.run_in_executor(None, self.badges.public_png, badge_id)
+        if row is None:
+            raise web.HTTPError(404)
+        self.set_header("Content-Type", "image/png")
+        self.finish(row)
+
+
+class Verify(PublicPage):
+    async def get(self, badge_id=None):
+        result = None
+        if badge_id is not None:
+            loop = asyncio.get_running_loop()
+            result = await loop.run_in_executor(None, self.badges.check, badge_id)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(pages.verification_page(result, self.language))
+
+    async def post(self, badge_id=None):
+        token = self.get_body_argument("token", "")[:20_000]
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(None, lambda: self.badges.check(token=token))
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(pages.verification_page(result, self.language))
+
+
+class Issuer(PublicPage):
+    def get(self):
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(self.badges.issuer(), ensure_ascii=False))
+
+
+def badge_routes(prefix: str) -> list:
+    base = prefix.rstrip("/") + "/badges"
+    badge = r"([0-9a-f]{32})"
+    return [
+        (f"{base}/issuer", Issuer),
+        (f"{base}/verify", Verify),
+        (f"{base}/{badge}/verify", Verify),
+        (f"{base}/{badge}\\.png", BadgeImage),
+        (f"{base}/{badge}(\\.jwt)?", BadgePage),
+    ]

@@ -1,0 +1,138 @@
+"""The learner's course page and the instructors' dashboard, as HTML (pure). Names of people
+appear only on the instructors' pages; plots are inline SVG drawn by plots.py."""
+
+from __future__ import annotations
+
+from html import escape
+
+from ..messages import say
+from ..peer.pages import form, page, when
+from .plots import histogram
+
+SERVICE = "/services/course"
+
+
+def course_page(state: dict, badges: list[dict], language: str) -> str:
+    def t(key: str, **params) -> str:
+        return escape(say(f"dashboard.{key}", language, **params))
+
+    parts = [f"<h1>{t('course_title')}</h1>"]
+    for block in state["weeks"]:
+        week = block["week"]
+        rows = []
+        for item in block["items"]:
+            assignment, progress = item["assignment"], item["state"]
+            if assignment.peer_reviewed:
+                peer = item["peer"]
+                status = t("peer_status", given=peer["given"], required=peer["required"])
+                link = f"<a href='{SERVICE}/peer/{assignment.name}'>{t('peer_link')}</a>"
+            elif progress.score is not None:
+                status = t("scored", score=f"{progress.score:g}",
+                           most=f"{progress.max_score:g}")
+                link = (f"<a href='{SERVICE}/feedback/{progress.submission}'>"
+                        f"{t('feedback_link')}</a>")
+            elif progress.grading:
+                status, link = t("grading"), ""
+            elif progress.submissions:
+                status, link = t("submitted"), ""
+            elif progress.started:
+                status, link = t("started"), ""
+            else:
+                status, link = t("not_started"), ""
+            css = "ok" if progress.passed else ""
+            rows.append(f"<tr class='{css}' id='exercise-{assignment.name}'>"
+                        f"<td>{escape(assignment.title)}<br><small>{escape(assignment.name)}"
+                        f"</small></td><td>{status}</td><td>{link}</td></tr>")
+        parts.append(f"<h2>{t('week', number=week.number, title=week.title)}</h2>"
+                     f"<p class='note'>{t('due', due=when(week.due, language))}</p>"
+                     f"<table><tbody>{''.join(rows)}</tbody></table>")
+    upcoming = state.get("next")
+    if upcoming is not None:
+        parts.append(f"<p id='next'>{t('next', number=upcoming.number, title=upcoming.title, opens=when(upcoming.opens, language))}</p>")  # noqa: E501
+    if badges:
+        links = "".join(f"<li><a href='{SERVICE}/badges/{escape(b['id'])}'>{escape(b['name'])}"
+                        f"</a></li>" for b in badges)
+        parts.append(f"<h2>{t('badges')}</h2><ul id='badges'>{links}</ul>")
+    return page(language, say("dashboard.course_title", language), "\n".join(parts))
+
+
+def dashboard_page(state: dict, xsrf: str, language: str) -> str:
+    def t(key: str, **params) -> str:
+        return escape(say(f"dashboard.{key}", language, **params))
+
+    weeks = " · ".join(
+        [f"<a href='{SERVICE}/staff/'>{t('all_weeks')}</a>"] +
+        [f"<a href='{SERVICE}/staff/?week={w.number}'>{t('week_short', number=w.number)}</a>"
+         for w in state["weeks"]])
+    export = f"{SERVICE}/staff/export.csv" + (f"?week={state['week']}" if state["week"] else "")
+    parts = [f"<h1>{t('dashboard_title')}</h1>", f"<p id='weeks'>{weeks}</p>",
+             f"<p>{t('learners', count=state['learners'])} · "
+             f"<a id='export' href='{export}'>{t('export')}</a></p>"]
+    cards = []
+    for item in state["exercises"]:
+        assignment = item.assignment
+        plot = histogram(item.scores, assignment.points, title=assignment.title,
+                         xlabel=say("dashboard.plot_x", language),
+                         ylabel=say("dashboard.plot_y", language)) \
+            if not assignment.peer_reviewed and item.scores else ""
+        extra = ""
+        if assignment.peer_reviewed:
+            peer = state["peer"].get(assignment.name, {})
+            extra = (f"<p>{t('peer_state', waiting=peer.get('waiting', 0), flagged=peer.get('flagged', 0), far=peer.get('far', 0))}"  # noqa: E501
+                     f" · <a href='{SERVICE}/staff/peer/{assignment.name}'>{t('peer_page')}</a>"
+                     "</p>")
+        elif assignment.name in state["released"]:
+            extra = f"<p class='note'>{t('hidden_released')}</p>"
+        else:
+            extra = form(f"{SERVICE}/staff/hidden/{assignment.name}", xsrf, "",
+                         say("dashboard.release_hidden", language))
+        cards.append(
+            f"<section class='exercise' id='exercise-{assignment.name}'>"
+            f"<h3>{escape(assignment.title)} <small>({escape(assignment.name)}, "
+            f"{t('week_short', number=assignment.week)})</small></h3>"
+            f"<p>{t('counts', started=item.started, submitted=item.submitted, passed=item.passed, learners=item.learners)}</p>"  # noqa: E501
+            f"<div class='plot'>{plot}</div>{extra}</section>")
+    parts.append("".join(cards))
+    risky = "".join(f"<tr><td>{escape(name)}</td><td>{t('risk_' + reason, **params)}</td></tr>"
+                    for name, reason, params in state["at_risk"])
+    parts.append(f"<h2>{t('at_risk')}</h2>" + (
+        f"<table id='at-risk'><tbody>{risky}</tbody></table>" if risky
+        else f"<p>{t('nobody_at_risk')}</p>"))
+    return page(language, say("dashboard.dashboard_title", language), "\n".join(parts))
+
+
+def badge_page(badge: dict, language: str) -> str:
+    """A learner's badge: its image, what it says, the files to download, the public check."""
+    def t(key: str, **params) -> str:
+        return escape(say(f"dashboard.{key}", language, **params))
+
+    base = f"{SERVICE}/badges/{escape(badge['id'])}"
+    return page(language, badge["name"], f"""
+<h1>{escape(badge['name'])}</h1>
+<p><img id='badge-image' src='{base}.png' alt='{t('badge_alt', name=badge['name'])}' width='240'
+height='240'></p>
+<p>{t('badge_issued', date=when(badge['issued'], language))}</p>
+<ul>
+<li><a id='download-png' href='{base}.png' download>{t('download_png')}</a></li>
+<li><a id='download-jwt' href='{base}.jwt' download>{t('download_jwt')}</a></li>
+<li><a id='verify-link' href='{base}/verify'>{t('public_check')}</a></li>
+</ul>
+<p class='note'>{t('badge_help')}</p>""")
+
+
+def verification_page(result: dict | None, language: str) -> str:
+    """The public check of a badge: the result, and a form to check any credential."""
+    def t(key: str, **params) -> str:
+        return escape(say(f"dashboard.{key}", language, **params))
+
+    shown = ""
+    if result is not None:
+        shown = (f"<p id='verdict' class='ok'>{t('valid', name=result['name'], issuer=result['issuer'], date=result['issued'])}</p>"  # noqa: E501
+                 if result["valid"] else
+                 f"<p id='verdict' class='error'>{t('invalid', reason=result['reason'])}</p>")
+    return page(language, say("dashboard.verify_title", language), f"""
+<h1>{t('verify_title')}</h1>
+{shown}
+<form method='post' action='{SERVICE}/badges/verify'>
+<label>{t('paste_token')}<br><textarea name='token' required></textarea></label><br>
+<button type='submit'>{t('check')}</button></form>""")

@@ -1,0 +1,167 @@
+"""The learner's course page, the instructors' dashboard, the grades' export and the badges,
+with the real hub, service, engine and sandboxes. Pages are used as a browser does (hub login,
+the service's OAuth, forms with their xsrf token); submissions are made with the learners' own
+tokens. Badges are checked with `decoder verify-badge`, as an operator would."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+import json
+import re
+import time
+
+import nbformat
+import pytest
+import requests
+
+from decoder import protocol
+from tests import lab
+from tests.hubclient import Learner
+from tests.pages import Pages, api_token
+
+pytestmark = pytest.mark.docker
+
+WEEK_1 = ["s1-bonjour", "s1-calculs", "s1-age-en-jours", "s1-initiales"]
+
+
+def submit_right(platform, learner: Learner, names: list[str]) -> dict[str, int]:
+    token, ids = api_token(learner), {}
+    for name in names:
+        master = nbformat.read(platform.settings.masters_dir / name / f"{name}.ipynb", 4)
+        response = requests.post(
+            protocol.service_url(platform.settings.course_service_url)
+            + protocol.route("submit", assignment=name),
+            json=protocol.encode_files({f"{name}.ipynb": nbformat.writes(master).encode()}),
+            headers={"Authorization": f"token {token}"}, timeout=60)
+        assert response.status_code == 201, response.text
+        ids[name] = response.json()["id"]
+    store = lab.store(platform)
+    deadline = time.monotonic() + 180
+    while any(store.submission(i)["state"] not in ("done", "failed") for i in ids.values()):
+        assert time.monotonic() < deadline, "not graded in time"
+        time.sleep(0.5)
+    return ids
+
+
+def instructor(platform) -> Pages:
+    accounts = json.loads(platform.settings.path("secrets", "demo-accounts.json").read_text())
+    staff = Learner(platform.url, "formatrice", accounts["formatrice"]["password"])
+    staff.login()
+    return Pages(staff)
+
+
+
+def test_a_learner_reads_where_they_stand_and_nothing_of_others(platform):
+    learner = platform.signed_up("yann")
+    ids = submit_right(platform, learner, ["s1-bonjour"])
+    pages = Pages(learner)
+    page = pages.text("/course")
+    assert "Mon cours" in page and "Semaine 1" in page and "note : 3 / 3" in page
+    assert "pas commencé" in page  # the other exercises
+    assert re.search(r"La semaine 2 \(« .* »\) ouvre le", page)
+    feedback = pages.text(f"/feedback/{ids['s1-bonjour']}")
+    assert "Note : <strong>3 / 3</strong>" in feedback
+    other = platform.signed_up("zelie")
+    other_ids = submit_right(platform, other, ["s1-calculs"])
+    assert pages.get(f"/feedback/{other_ids['s1-calculs']}").status_code == 404
+    assert other.name not in pages.text("/course")
+
+
+def test_instructor_pages_refuse_learners_and_forged_forms(platform):
+    learner = Pages(platform.signed_up("ugo"))
+    for path in ("/staff/", "/staff/export.csv", "/staff/peer/s1-algorithme-du-quotidien"):
+        assert learner.get(path).status_code == 403, path
+    learner.get("/peer/s1-algorithme-du-quotidien")  # a page of theirs, for a valid token
+    assert learner.post("/staff/hidden/s1-initiales").status_code == 403
+    staff = instructor(platform)
+    staff.get("/staff/")
+    forged = staff.post("/staff/hidden/s1-initiales", xsrf=False)
+    assert forged.status_code in (302, 403) or "oauth2/authorize" in forged.url
+    assert not lab.store(platform).hidden_released("s1-initiales")
+    staff.get("/staff/")
+    assert staff.post("/staff/hidden/s1-initiales").status_code == 200
+    assert lab.store(platform).hidden_released("s1-initiales")
+
+
+def test_the_dashboard_shows_the_class_per_exercise_with_plots_and_a_week_filter(platform):
+    submit_right(platform, platform.signed_up("vera"), ["s1-bonjour", "s1-calculs"])
+    staff = instructor(platform)
+    page = staff.text("/staff/")
+    assert "Tableau de bord du cours" in page and "Personnes à accompagner" in page
+    section = page[page.index("id='exercise-s1-bonjour'"):]
+    section = section[:section.index("</section>")]
+    counts = re.search(r"(\d+) ont commencé, (\d+) ont rendu, (\d+) ont tout réussi", section)
+    assert counts and int(counts.group(3)) >= 1 and "<svg" in section
+    assert "id='exercise-s4-balise'" in page
+    week = staff.text("/staff/?week=1")
+    assert "id='exercise-s1-bonjour'" in week and "id='exercise-s4-balise'" not in week
+    assert "copies qui attendent des évaluations" in week  # the week's peer exercise
+
+
+def test_the_export_from_the_dashboard_and_from_decoder_export_agree(platform):
+    learner = platform.signed_up("wes")
+    submit_right(platform, learner, ["s1-bonjour"])
+    staff = instructor(platform)
+    response = staff.get("/staff/export.csv?week=1")
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    mine = {r["assignment"]: r for r in rows if r["student_id"] == learner.name}
+    assert set(mine) == set(WEEK_1) | {"s1-algorithme-du-quotidien"}
+    assert mine["s1-bonjour"]["score"] == "3" and mine["s1-bonjour"]["week_grade"] == "17.5"
+    assert "formatrice" not in {r["student_id"] for r in rows}
+    command = platform.decoder("export", "--week", "1")
+    assert command.returncode == 0, command.stderr
+    from_command = {(r["student_id"], r["assignment"]): r["score"]
+                    for r in csv.DictReader(io.StringIO(command.stdout))}
+    assert from_command[(learner.name, "s1-bonjour")] == "3"
+    assert set(from_command) >= {(r["student_id"], r["assignment"]) for r in rows}
+
+
+def test_a_learner_who_passes_week_1_gets_a_signed_badge_anyone_can_check(platform, tmp_path):
+    learner = platform.signed_up("xena")
+    submit_right(platform, learner, WEEK_1)  # 70 / 100: autograded only, peer to come
+    pages = Pages(learner)
+    page = pages.text("/course")
+    link = re.search(r"/services/course/badges/([0-9a-f]{32})'>Semaine 1 réussie", pages.last)
+    assert link and "Mes badges" in page
+    badge = link.group(1)
+    assert "Décerné le" in pages.text(f"/badges/{badge}")
+    png = pages.get(f"/badges/{badge}.png").content
+    token = pages.get(f"/badges/{badge}.jwt").text
+    (tmp_path / "badge.png").write_bytes(png)
+    (tmp_path / "badge.jwt").write_text(token)
+    checked = platform.decoder("verify-badge", str(tmp_path / "badge.png"))
+    assert checked.returncode == 0, checked.stderr
+    assert "valid:" in checked.stdout and "Semaine 1 réussie" in checked.stdout
+    # anyone, signed in or not, can check it: by its link, or by pasting it
+    public = requests.get(f"{platform.url}/services/course/badges/{badge}/verify", timeout=30)
+    public.encoding = "utf-8"
+    assert "Badge authentique" in public.text and learner.name not in public.text
+    # a changed badge fails, everywhere
+    forged = with_claims_changed(token, lambda vc: vc.update(name="Cours entier réussi"))
+    (tmp_path / "forged.jwt").write_text(forged)
+    refused = platform.decoder("verify-badge", str(tmp_path / "forged.jwt"))
+    assert refused.returncode == 1 and "INVALID" in refused.stdout and "signature" in refused.stdout
+    pasted = requests.post(f"{platform.url}/services/course/badges/verify",
+                           data={"token": forged}, timeout=30)
+    pasted.encoding = "utf-8"
+    assert "n'est pas authentique" in html.unescape(pasted.text)
+    assert other_learner_cannot_open(platform, badge)
+
+
+def with_claims_changed(token: str, change) -> str:
+    """The same signature over a payload whose credential says something else."""
+    head, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    change(claims["vc"] if "vc" in claims else claims)
+    changed = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return ".".join([head, changed, signature])
+
+
+def other_learner_cannot_open(platform, badge: str) -> bool:
+    other = Pages(platform.signed_up("yoan"))
+    return other.get(f"/badges/{badge}").status_code == 404 and \
+        other.get(f"/badges/{badge}.jwt").status_code == 404

@@ -1,0 +1,161 @@
+"""nbgrader's formgrader for the instructors, in a real browser (Playwright driving Chromium):
+the instructor opens it from the hub's home, grades a written answer by hand and comments; the
+learner reads both on their feedback page; a regrade keeps them; what the learner's code and
+text put in the notebook runs nothing in the instructor's browser; learners are refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import warnings
+
+import nbformat
+import pytest
+import requests
+from nbgrader.api import Gradebook
+from playwright.sync_api import expect
+
+from decoder import protocol
+from tests import lab
+from tests.browsers import new_page
+from tests.hubclient import Learner
+from tests.pages import Pages, api_token
+
+pytestmark = [pytest.mark.docker, pytest.mark.browser]
+
+PEER = "s1-algorithme-du-quotidien"  # its written answer ("reponse-ecrite") is graded by hand
+# What a learner's code and text may try: run script in whoever opens the notebook
+ATTACK = "document.title='PWNED';window.top.PWNED=1"
+HOSTILE_CODE = f"""
+from IPython.display import HTML, Javascript, SVG, Markdown, display
+display(HTML("<img src=x onerror=\\"{ATTACK}\\"><b>sortie-html-visible</b>"))
+display(Javascript("{ATTACK}"))
+display(SVG('<svg xmlns="http://www.w3.org/2000/svg" onload="{ATTACK}"></svg>'))
+display(Markdown("<details open ontoggle=\\"{ATTACK}\\">x</details>"))
+"""
+HOSTILE_ANSWER = (f"Ma réponse écrite, lisible. <img src=x onerror=\"{ATTACK}\">\n\n"
+                  f"<script>{ATTACK}</script>\n\n[lien](javascript:{ATTACK})")
+
+
+def log_in_to_home(page, platform, name: str, password: str) -> None:
+    page.goto(f"{platform.url}/hub/login?next=%2Fhub%2Fhome")
+    page.fill("#username_input", name)
+    page.fill("#password_input", password)
+    page.click("#login_submit")
+    page.wait_for_url(re.compile(r"/hub/home"))
+
+
+def instructor_password(platform) -> str:
+    accounts = json.loads(platform.settings.path("secrets", "demo-accounts.json").read_text())
+    return accounts["formatrice"]["password"]
+
+
+def submit_hostile(platform, learner: Learner) -> int:
+    notebook = nbformat.read(platform.settings.masters_dir / PEER / f"{PEER}.ipynb", 4)
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id == "programme":
+            cell.source += "\n" + HOSTILE_CODE
+        elif grade_id == "reponse-ecrite":
+            cell.source = HOSTILE_ANSWER
+    response = requests.post(
+        protocol.service_url(platform.settings.course_service_url)
+        + protocol.route("submit", assignment=PEER),
+        json=protocol.encode_files({f"{PEER}.ipynb": nbformat.writes(notebook).encode()}),
+        headers={"Authorization": f"token {api_token(learner)}"}, timeout=60)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def gradebook(platform) -> Gradebook:
+    warnings.simplefilter("ignore")  # nbgrader's own SQLAlchemy warnings
+    return Gradebook(f"sqlite:///{platform.settings.course_storage / 'nbgrader' / 'gradebook.db'}")
+
+
+def until(condition, what: str, timeout: float = 180):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = condition()
+        except Exception:  # noqa: BLE001 - not there yet (no row, no file)
+            value = None
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"{what}: not in {timeout} s"
+        time.sleep(0.5)
+
+
+def in_gradebook(platform, learner: Learner) -> str:
+    """The formgrader's id of the learner's graded notebook, once the service wrote it."""
+    with gradebook(platform) as gb:
+        return gb.find_submission_notebook(PEER, PEER, learner.name).id
+
+
+def manual_grade(platform, learner: Learner) -> tuple[float | None, str | None]:
+    with gradebook(platform) as gb:
+        grade = gb.find_grade("reponse-ecrite", PEER, PEER, learner.name)
+        comment = gb.find_comment("reponse-ecrite", PEER, PEER, learner.name)
+        return grade.manual_score, comment.manual_comment
+
+
+def test_an_instructor_grades_by_hand_in_the_formgrader_and_the_learner_reads_it(platform,
+                                                                                browser):
+    learner = platform.signed_up("wanda")
+    submission = submit_hostile(platform, learner)
+    notebook_id = until(lambda: in_gradebook(platform, learner), "in the gradebook")
+
+    page = new_page(browser)
+    log_in_to_home(page, platform, "formatrice", instructor_password(platform))
+    with page.context.expect_page() as opened:
+        page.click("#formgrader")  # "Correction à la main (formgrader)", in a tab of its own
+    formgrader = opened.value
+    formgrader.set_default_timeout(60_000)
+    formgrader.wait_for_url(re.compile(r"/services/formgrader/formgrader"))
+    expect(formgrader.locator("body")).to_contain_text("Manage Assignments")
+
+    formgrader.goto(f"{platform.url}/services/formgrader/formgrader/submissions/{notebook_id}/")
+    expect(formgrader.locator("body")).to_contain_text("Ma réponse écrite, lisible.")
+    expect(formgrader.locator("body")).to_contain_text("sortie-html-visible")
+    formgrader.fill("#reponse-ecrite", "5")
+    formgrader.fill("#reponse-ecrite-comment", "Très clair : l'étape « attendre » est précise.")
+    formgrader.locator("#reponse-ecrite").press("Tab")
+    formgrader.locator("#reponse-ecrite-comment").press("Tab")
+    until(lambda: manual_grade(platform, learner) == (
+        5.0, "Très clair : l'étape « attendre » est précise."), "the marks saved", 60)
+    formgrader.wait_for_timeout(1000)  # anything the notebook could run has had its chance
+    assert formgrader.title() != "PWNED"
+    assert formgrader.evaluate("() => window.PWNED === undefined")
+
+    feedback = Pages(learner).text(f"/feedback/{submission}")
+    assert "Notes et commentaires de l'équipe pédagogique" in feedback
+    assert "reponse-ecrite : 5 / 6" in re.sub(r"<[^>]+>", "", feedback)
+    assert "Très clair : l'étape « attendre » est précise." in feedback
+
+    # a regrade of every submission keeps the instructor's marks, and the learner still reads them
+    regraded = subprocess.run(
+        [sys.executable, "-m", "decoder.cli", "grade-all", PEER],
+        env={"PATH": os.environ["PATH"], "DECODER_CONFIG": platform.settings.config_file},
+        capture_output=True, text=True, timeout=600)
+    assert regraded.returncode == 0, regraded.stdout + regraded.stderr
+    store = lab.store(platform)
+    until(lambda: not store.results_to_record(), "the regrade recorded", 120)
+    assert len(store.results_of(submission)) >= 2
+    assert manual_grade(platform, learner)[0] == 5.0
+    assert "5 / 6" in re.sub(r"<[^>]+>", "", Pages(learner).text(f"/feedback/{submission}"))
+
+
+def test_a_learner_is_refused_the_formgrader_and_the_dashboard(platform, browser):
+    learner = platform.signed_up("xavi")
+    page = new_page(browser)
+    log_in_to_home(page, platform, learner.name, learner.password)
+    expect(page.locator("#formgrader")).to_have_count(0)
+    expect(page.locator("#dashboard")).to_have_count(0)
+    refused = page.goto(f"{platform.url}/services/formgrader/formgrader")
+    assert refused.status == 403
+    refused = page.goto(f"{platform.url}/services/course/staff/")
+    assert refused.status == 403
+    expect(page.locator("body")).to_contain_text("Réservé aux formatrices")
