@@ -53,6 +53,14 @@ class PayloadError(ValueError):
         self.key, self.params = key, params
 
 
+def plain_number(text: object, digits: int = 18) -> int | None:
+    """``text`` as a number if it is 1 to ``digits`` ASCII digits, else None. Not
+    ``str.isdigit``: it takes « ² » and « ١ » for digits, and int() then fails or differs
+    (found by the API's fuzzing)."""
+    text = str(text)
+    return int(text) if re.fullmatch(f"[0-9]{{1,{digits}}}", text) else None
+
+
 def service_url(hub_side_url: str) -> str:
     """The service's address as a learner's server uses it, from where it listens:
     ``service_url('http://172.29.0.1:8082') == 'http://172.29.0.1:8082/services/course/'``."""

@@ -7,6 +7,7 @@ import json
 
 from tornado import web
 
+from ..protocol import plain_number
 from ..service.pagehandler import CSP, PageHandler
 from ..service.rules import Refused
 from . import pages
@@ -22,7 +23,7 @@ class ViewHandler(PageHandler):
 
     def week(self) -> int | None:
         value = self.get_query_argument("week", "")
-        return int(value) if value.isdigit() and len(value) < 4 else None
+        return plain_number(value, 3)
 
 
 class CoursePage(ViewHandler):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tornado import web
 
+from ..protocol import plain_number
 from ..service.pagehandler import PageHandler as ServicePage
 from ..service.rules import Refused
 from ..service.service import Identity
@@ -61,7 +62,7 @@ class ReviewPage(PageHandler):
     @web.authenticated
     async def post(self, review):
         cells = {key[5:]: self.field(key) for key in self.request.body_arguments
-                 if key.startswith("cell-") and key[5:].isdigit()}
+                 if key.startswith("cell-") and plain_number(key[5:], 6) is not None}
         submitted = {"points": self.rubric_points(), "comment": self.field("comment"),
                      "cell_comments": cells}
         try:

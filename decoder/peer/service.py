@@ -19,6 +19,7 @@ import nbformat
 
 from ..course import Assignment, Course
 from ..messages import say
+from ..protocol import plain_number
 from ..service import feedback
 from ..service.rules import Refused
 from ..service.service import Identity
@@ -194,12 +195,13 @@ class PeerService:
         cells = len(self.copy_notebook(review).cells) - 1
         kept = {}
         for key, text in given.items():
-            if not str(key).isdigit() or not 0 <= int(key) < cells or not isinstance(text, str):
+            number = plain_number(key, 6)
+            if number is None or not 0 <= number < cells or not isinstance(text, str):
                 raise Refused(400, "malformed")
             if len(text) > MAX_CELL_COMMENT:
                 raise Refused(400, "text_too_long", most=MAX_CELL_COMMENT)
             if text.strip():
-                kept[str(int(key))] = text.strip()
+                kept[str(number)] = text.strip()
         return kept
 
     def received(self, who: Identity, name: str) -> dict:

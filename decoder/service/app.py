@@ -151,7 +151,7 @@ class ExportApi(ApiHandler):
     async def get(self):
         week = self.get_argument("week", "")
         await self.answer(lambda who: {"csv": self.settings["course_view"].export(
-            who, int(week) if week.isdigit() else None)})
+            who, protocol.plain_number(week, 3))})
 
 
 class PeerCopy(ApiHandler):

@@ -17,6 +17,7 @@ from tornado import web
 
 from ..messages import say
 from ..peer.pages import page
+from ..protocol import plain_number
 from .rules import Refused
 from .service import Identity
 
@@ -86,7 +87,8 @@ class PageHandler(HubOAuthenticated, web.RequestHandler):
         points, index = [], 0
         while f"criterion-{index}" in self.request.body_arguments:
             value = self.field(f"criterion-{index}")
-            points.append(int(value) if value.isdigit() else value)
+            number = plain_number(value, 6)
+            points.append(value if number is None else number)
             index += 1
         return points
 
