@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import gzip
 import json
 
 from tornado import web
@@ -61,6 +63,13 @@ class Dashboard(ViewHandler):
         self.show(page)
 
 
+@functools.lru_cache(maxsize=8)
+def gzipped(text: str) -> bytes:
+    """The export's text, compressed (kept for the few texts the view's snapshots keep: the same
+    text object comes back while the data does not change)."""
+    return gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
+
+
 class Export(ViewHandler):
     @web.authenticated
     async def get(self):
@@ -72,6 +81,11 @@ class Export(ViewHandler):
         self.set_header("Content-Type", "text/csv; charset=utf-8")
         self.set_header("Content-Disposition", "attachment; filename="
                         f"notes-{'semaine-' + str(week) if week else 'cours'}.csv")
+        self.set_header("Vary", "Accept-Encoding")
+        if "gzip" in self.request.headers.get("Accept-Encoding", ""):
+            # a whole class's CSV (MBs) compressed once per state of the data, not per request
+            self.set_header("Content-Encoding", "gzip")
+            return self.finish(gzipped(text))
         self.finish(text)
 
 

@@ -18,6 +18,10 @@ from . import export, pages, progress
 XSRF_SLOT = "\x00xsrf\x00"  # where the reader's xsrf token goes in a page drawn once
 
 
+def to_the_hour(moment):
+    return moment.replace(minute=0, second=0, microsecond=0) if moment else moment
+
+
 class CourseView:
     def __init__(self, store: Store, peer: PeerService, course: Callable[[], Course],
                  learners: Callable[[], list[progress.Learner]],
@@ -43,11 +47,15 @@ class CourseView:
                 for row in self.store.history(username)]
 
     def _state_key(self, *what) -> tuple:
-        """Names the state of everything the class-wide pages are made of."""
-        people = tuple((learner.name, learner.last_activity) for learner in self._hub_learners())
+        """Names the state of everything the class-wide pages are made of. Time and activity
+        count to the hour: they only decide who is at risk (7 days without activity), and a
+        class at work moves its activity every few minutes, which would otherwise work the
+        whole class out again each time."""
+        people = tuple((learner.name, to_the_hour(learner.last_activity))
+                       for learner in self._hub_learners())
         return (*what, self.store.version(), self.peer.peer_store.version(),
                 self._marks_version(), hash(people), frozenset(self._instructors()),
-                self.now().replace(second=0, microsecond=0))
+                to_the_hour(self.now()))
 
     def _learners(self, history: list[dict] | None = None) -> list[progress.Learner]:
         """The class: the hub's learners (with their activity, asked every 30 s), and anyone
