@@ -77,20 +77,29 @@ class BadgeService:
         return badges.issuer_profile(self.issuer_id, self.view.course.title,
                                      self.key.public_key())
 
-    def mine(self, who: Identity) -> list[dict]:
-        """The learner's badges, issuing those newly earned."""
+    def mine(self, who: Identity, found: dict | None = None) -> list[dict]:
+        """The learner's badges, issuing those newly earned (``found``: their exercises'
+        states, when the caller has them already)."""
         course = self.view.course
-        found = progress.states(self.view.history(who.name),
-                                self.view.store.fetched(who.name))
+        if found is None:
+            found = progress.states(self.view.history(who.name),
+                                    self.view.store.fetched(who.name))
         peer = {key: value for key, value in self.view.peer_points().items()
                 if key[0] == who.name}
         weeks = progress.week_grades(course, who.name, found, peer)
-        for achievement in earned(course, weeks):
-            self._issue(who.name, achievement)
-        with self.engine.connect() as db:
-            rows = db.execute(sa.select(table).where(table.c.username == who.name)
-                              .order_by(table.c.issued_at)).mappings().all()
+        rows = self._badges_of(who.name)
+        held = {row["achievement"] for row in rows}
+        new = [achievement for achievement in earned(course, weeks) if achievement not in held]
+        for achievement in new:
+            self._issue(who.name, achievement)  # checks again: two requests at once issue once
+        if new:
+            rows = self._badges_of(who.name)
         return [{"id": row["id"], "name": self._name(row["achievement"])} for row in rows]
+
+    def _badges_of(self, username: str) -> list:
+        with self.engine.connect() as db:
+            return db.execute(sa.select(table).where(table.c.username == username)
+                              .order_by(table.c.issued_at)).mappings().all()
 
     def _name(self, achievement: str) -> str:
         course = self.view.course

@@ -32,11 +32,15 @@ class CoursePage(ViewHandler):
     @web.authenticated
     async def get(self):
         try:
-            state = await self.call(self.view.course_page)
-            badges = await self.call(self.settings["badges"].mine)
+            state, badges = await self.call(self.learner_page)
         except Refused as refused:
             return self.show_refusal(refused)
         self.show(pages.course_page(state, badges, self.language))
+
+    def learner_page(self, who):
+        """The page's state and the learner's badges, from one reading of their rows."""
+        state = self.view.course_page(who)
+        return state, self.settings["badges"].mine(who, state["found"])
 
 
 class FeedbackPage(ViewHandler):

@@ -167,5 +167,5 @@ class CourseView:
                 items.append(item)
             weeks.append({"week": week, "items": items})
         upcoming = [week for week in course.weeks if week.opens > now]
-        return {"name": who.name, "weeks": weeks,
+        return {"name": who.name, "weeks": weeks, "found": found,
                 "next": min(upcoming, key=lambda week: week.opens) if upcoming else None}
