@@ -13,6 +13,8 @@ Four defences, each tested in tests/test_sandbox_security.py:
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import subprocess
 from collections.abc import Sequence
 
@@ -106,8 +108,28 @@ def chain_name(bridge: str) -> str:
     return ("DCD-" + bridge)[:28]
 
 
+@contextlib.contextmanager
+def firewall_lock(settings: PlatformSettings):
+    """One writer of the chain at a time, across processes (`decoder up`, the hub's spawner,
+    the formgrader's launcher): flush-then-append by two at once interleaved their rules, a
+    REJECT landing before an open port (seen by the read-back check)."""
+    path = settings.path("run", f"firewall-{settings.learner_bridge}.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def ensure_firewall(settings: PlatformSettings, open_ports: Sequence[int]) -> None:
     """(Re)write our chain and hook it first in INPUT for the learner bridge. Idempotent."""
+    with firewall_lock(settings):
+        _write_firewall(settings, open_ports)
+
+
+def _write_firewall(settings: PlatformSettings, open_ports: Sequence[int]) -> None:
     chain = chain_name(settings.learner_bridge)
     if _iptables("-n", "-L", chain, check=False).returncode != 0:
         _iptables("-N", chain)
@@ -168,8 +190,9 @@ def ensure_learner_network(client: docker.APIClient, settings: PlatformSettings)
     """Create the network and write its firewall, then read the firewall back: refuse to go on
     with a firewall that is not in place."""
     ensure_network(client, settings)
-    ensure_firewall(settings, open_ports(settings))
-    problems = firewall_problems(settings)
+    with firewall_lock(settings):
+        _write_firewall(settings, open_ports(settings))
+        problems = firewall_problems(settings)
     if problems:
         raise NetworkError("the learner network's firewall is not in place: "
                            + "; ".join(problems))
