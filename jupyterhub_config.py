@@ -62,7 +62,8 @@ else:
     c.DecoderAuthenticator.allowed_failed_logins = settings.failed_logins_before_lockout
     c.DecoderAuthenticator.seconds_before_next_try = settings.lockout_minutes * 60
     c.DecoderAuthenticator.min_free_disk_mb = settings.min_free_disk_mb
-    c.DecoderAuthenticator.watched_folders = [settings.data_dir, docker_root()]
+    c.DecoderAuthenticator.watched_folders = [settings.data_dir, str(settings.homes_root),
+                                              docker_root()]
     c.JupyterHub.load_groups = {
         "instructors": {"users": instructor_names(settings)},
         "learners": {"users": sorted(n for n, a in demo_accounts.items()
@@ -105,7 +106,7 @@ c.DecoderSpawner.allowed_images = settings.allowed_images
 c.DecoderSpawner.pull_policy = "never"  # images are built locally (decoder build)
 c.DecoderSpawner.network_name = settings.learner_network
 c.DecoderSpawner.use_internal_ip = True
-c.DecoderSpawner.remove = True  # the container is throwaway; the home volume is kept
+c.DecoderSpawner.remove = True  # the container is throwaway; the home is kept
 c.DecoderSpawner.name_template = settings.instance + "-lab-{username}"
 c.DecoderSpawner.home_volume = settings.instance + "-home-{username}"
 c.DecoderSpawner.disable_user_config = True

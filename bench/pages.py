@@ -32,7 +32,7 @@ import requests
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from decoder import hubprocess  # noqa: E402
+from decoder import homes, hubprocess  # noqa: E402
 from decoder.course import load_course  # noqa: E402
 from decoder.service import store as tables  # noqa: E402
 from decoder.service.gradebook import CourseGradebook  # noqa: E402
@@ -261,6 +261,7 @@ def main() -> int:
                   f"{max(theirs) / ours:.1f}x")
         finally:
             hubprocess.stop_platform(settings)
+            homes.release_filesystem(settings.homes_root, settings.homes_image)
     return 0
 
 

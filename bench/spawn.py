@@ -27,7 +27,7 @@ import docker
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from decoder import hubprocess  # noqa: E402
+from decoder import homes, hubprocess  # noqa: E402
 from decoder.settings import PROJECT_ROOT, PlatformSettings, gateway_of  # noqa: E402
 
 OURS_PORT, STOCK_PORT = 28000, 28100
@@ -200,6 +200,9 @@ def main() -> int:
             print("ours:", {k: round(v, 2) for k, v in ours.items()}, flush=True)
         finally:
             hubprocess.stop_platform(settings)
+            for container in hubprocess.learner_containers(settings):
+                container.remove(force=True)
+            homes.release_filesystem(settings.homes_root, settings.homes_image)
         stock_stack, process = start_stock(stock_dir, settings.proxy_command[0])
         try:
             stock = measure(stock_stack, args.learners)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-from . import hubprocess, images
+from . import homes, hubprocess, images
 from .coursestate import CourseServiceClient
 from .engine import engine_answers, ensure_engine
 from .messages import render
@@ -79,6 +79,8 @@ def cmd_status(settings: PlatformSettings, args) -> int:
     problems = firewall_problems(settings)
     say("firewall: " + ("checked, in place" if not problems else "NOT IN PLACE: "
                         + "; ".join(problems)))
+    if settings.home_size_mb:
+        say("homes:   " + homes.describe(settings.homes_root, settings.home_size_mb))
     for container in hubprocess.learner_containers(settings):
         say(f"  {container.name:<40} {container.status}")
     return 0 if healthy and not problems else 3

@@ -13,7 +13,7 @@ from pathlib import Path
 import docker
 import requests
 
-from . import protocol
+from . import homes, protocol
 from .engine import ensure_engine
 from .keys import ensure_demo_accounts, ensure_token, write_private
 from .network import ensure_learner_network
@@ -121,7 +121,8 @@ def check_not_writable_by_others(folder: Path) -> None:
 
 
 def prepare(settings: PlatformSettings) -> dict:
-    """Folders, secrets, demo accounts, engine and learner network: what the hub needs first."""
+    """Folders, secrets, demo accounts, engine, learner network and the homes' filesystem:
+    what the hub needs first."""
     private_folder(Path(settings.data_dir))  # learners' work, grades, secrets: ours alone
     for folder in ("secrets", "run", "logs"):
         settings.path(folder).mkdir(parents=True, exist_ok=True)
@@ -132,6 +133,8 @@ def prepare(settings: PlatformSettings) -> dict:
     accounts = ensure_demo_accounts(settings.path("secrets", "demo-accounts.json"))
     ensure_engine(settings.path("logs", "dockerd.log"))
     ensure_learner_network(docker.from_env().api, settings)
+    if settings.home_size_mb:
+        homes.ensure_filesystem(settings.homes_root, settings.homes_image, settings.homes_image_gb)
     return accounts
 
 

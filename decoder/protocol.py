@@ -19,6 +19,7 @@ SERVICE = "course"  # the hub-managed service's name: it is reached at /services
 COURSE_URL_ENV = "DECODER_COURSE_URL"  # where a learner's server reaches the service
 MAX_SUBMISSION_ENV = "DECODER_MAX_SUBMISSION_MB"  # the largest submission, in MB
 LANGUAGE_ENV = "DECODER_UI_LANGUAGE"  # 'fr' or 'en'
+HOME_LIMIT_ENV = "DECODER_HOME_LIMIT_MB"  # the size limit of a learner's home, in MB
 
 DEFAULT_MAX_SUBMISSION_MB = 20
 MAX_FILES = 50  # files in one submission

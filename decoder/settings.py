@@ -132,8 +132,22 @@ class PlatformSettings(Configurable):
     min_free_disk_mb = Integer(
         1024,
         help="Free space, in MB, below which new sign-ups and submissions are refused with a "
-        "message (learners' servers keep running): on the data folder and on the engine's "
-        "folder, which holds the learners' homes. 0: not watched. Example: 5000.",
+        "message (learners' servers keep running): on the data folder, the homes' "
+        "filesystem and the engine's folder. 0: not watched. Example: 5000.",
+    ).tag(config=True)
+
+    home_size_mb = Integer(
+        1024,
+        help="Size limit of each learner's home, in MB, enforced by the kernel (a btrfs "
+        "quota group per home, see docs/security.md): a learner who fills theirs is told so, "
+        "others keep working. 0: no limit (homes in plain Docker volumes). Example: 2048.",
+    ).tag(config=True)
+
+    homes_image_gb = Integer(
+        64,
+        help="When the homes' folder (data_dir/homes) is not a btrfs mount: size, in GiB, of "
+        "the sparse file data_dir/homes.img formatted and loop-mounted there (it takes only "
+        "what the homes hold). 0: the operator mounts a btrfs disk there. Example: 200.",
     ).tag(config=True)
 
     max_active_servers = Integer(
@@ -290,6 +304,15 @@ class PlatformSettings(Configurable):
     def course_storage(self) -> Path:
         """The course service's own folder: submissions, graded notebooks, its gradebook."""
         return self.path("course-service")
+
+    @property
+    def homes_root(self) -> Path:
+        """The btrfs filesystem of the learners' homes (decoder/homes.py)."""
+        return self.path("homes")
+
+    @property
+    def homes_image(self) -> Path:
+        return self.path("homes.img")
 
     @property
     def masters_dir(self) -> Path:

@@ -11,8 +11,10 @@ What it overrides, and why:
 - ``create_object()``: adds the hardening to the container's host config (limits, dropped
   capabilities, no-new-privileges, read-only root, tmpfs, init) before DockerSpawner creates it.
 
-The home folder is a named volume per learner (``home_volume``); DockerSpawner never deletes
-named volumes, so a container can be removed (``remove=True``) or culled and the work stays.
+The home folder is a btrfs subvolume per learner with a size limit (decoder/homes.py), made
+at the first start and bound into the container; with ``home_size_mb = 0``, a named volume per
+learner (``home_volume``). Neither is ever deleted: a container can be removed (``remove=True``)
+or culled and the work stays.
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
+import docker.errors
 from dockerspawner import DockerSpawner
 from jupyterhub.traitlets import ByteSpecification
 from tornado import web
 from traitlets import Bool, Float, Integer, Unicode, default
 
-from . import protocol
+from . import homes, protocol
 from .course import load_course_cached, open_lessons
 from .messages import say
 from .network import ensure_firewall, ensure_network, open_ports, remove_default_route
@@ -126,16 +129,19 @@ async def wait_for_port(host: str, port: int, *, interval: float, timeout: float
 
 def lab_environment(settings: PlatformSettings) -> dict[str, str]:
     """What the course's code in a learner's JupyterLab needs of the platform's settings: where
-    the course service is, the largest submission, the language (pure)."""
+    the course service is, the largest submission, the language, the home's size limit
+    (pure)."""
     return {
         protocol.COURSE_URL_ENV: protocol.service_url(settings.course_service_url),
         protocol.MAX_SUBMISSION_ENV: str(settings.max_submission_mb),
         protocol.LANGUAGE_ENV: settings.ui_language,
+        protocol.HOME_LIMIT_ENV: str(settings.home_size_mb),
     }
 
 
 class DecoderSpawner(DockerSpawner):
     _firewall_ready = False
+    _homes_ready = False
     pids_limit = Integer(
         256,
         help="Most processes and threads a learner container may run; stops fork bombs. "
@@ -184,7 +190,11 @@ class DecoderSpawner(DockerSpawner):
 
     @default("volumes")
     def _default_volumes(self):
-        return {self.home_volume: HOME}
+        if not self.platform.home_size_mb:
+            return {self.home_volume: HOME}
+        # the key is formatted by DockerSpawner ({username}...): a brace in the path is kept
+        folder = str(homes.home_path(self.platform.homes_root, self.escaped_name))
+        return {folder.replace("{", "{{").replace("}", "}}"): HOME}
 
     @default("notebook_dir")
     def _default_notebook_dir(self):
@@ -210,6 +220,8 @@ class DecoderSpawner(DockerSpawner):
             if not DecoderSpawner._firewall_ready:  # rules persist; write them once per hub start
                 await self.asynchronize(ensure_firewall, settings, open_ports(settings))
                 DecoderSpawner._firewall_ready = True
+        if settings.home_size_mb:
+            await self.prepare_home(settings)
         ip_port = await super().start()
         if not settings.allow_egress:
             state = (await self.docker("inspect_container", self.container_id))["State"]
@@ -218,6 +230,26 @@ class DecoderSpawner(DockerSpawner):
             await wait_for_port(*ip_port, interval=self.ready_poll_interval,
                                 timeout=self.http_timeout)
         return ip_port
+
+    async def prepare_home(self, settings: PlatformSettings) -> None:
+        """The learner's size-limited home, with their former named volume's content the
+        first time (the volume is kept)."""
+        former = None
+        volume = self.format_volume_name(self.home_volume, self)
+        try:
+            former = Path((await self.docker("inspect_volume", volume))["Mountpoint"])
+        except docker.errors.NotFound:
+            pass
+        try:
+            if not DecoderSpawner._homes_ready:  # mounted by `decoder up`; again after a reboot
+                await self.asynchronize(homes.ensure_filesystem, settings.homes_root,
+                                        settings.homes_image, settings.homes_image_gb)
+                DecoderSpawner._homes_ready = True
+            await self.asynchronize(homes.ensure_home, settings.homes_root, self.escaped_name,
+                                    settings.home_size_mb, former)
+        except homes.HomesError as error:
+            self.log.error("Home of %s not ready: %s", self.user.name, error)
+            raise web.HTTPError(500, say("hub.home_unavailable", settings.ui_language)) from None
 
     @property
     def platform(self) -> PlatformSettings:

@@ -11,6 +11,8 @@ packages=()
 command -v dockerd >/dev/null || packages+=(docker.io)
 command -v debootstrap >/dev/null || packages+=(debootstrap)
 command -v iptables >/dev/null || packages+=(iptables)
+# learners' homes: one btrfs filesystem, a size limit (quota group) per home
+command -v mkfs.btrfs >/dev/null || packages+=(btrfs-progs)
 command -v ip >/dev/null || packages+=(iproute2)
 command -v node >/dev/null || packages+=(nodejs npm)
 [ "$want_test" = 1 ] && ! command -v chromium >/dev/null && packages+=(chromium)

@@ -15,7 +15,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from decoder import hubprocess
+from decoder import homes, hubprocess
 from decoder.settings import PlatformSettings
 from tests.browsers import browser  # noqa: F401 (the browser tests' fixture)
 from tests.course_copy import course_with_fixed_dates
@@ -36,6 +36,7 @@ TEST_SETTINGS = {
     "cell_timeout": 15,
     "max_submissions_per_minute": 20,  # the hostile set is submitted by one learner at once
     "instructors": ["karim"],  # listed, with no account yet: sign-up must not hand it out
+    "home_size_mb": 100,  # small enough to fill in a test (tests/test_homes_full.py)
 }
 
 
@@ -88,6 +89,7 @@ def cleanup(settings: PlatformSettings) -> None:
     for volume in client.volumes.list():
         if volume.name.startswith(f"{settings.instance}-home-"):
             volume.remove(force=True)
+    homes.release_filesystem(settings.homes_root, settings.homes_image)  # frees its loop device
 
 
 @pytest.fixture(scope="session")

@@ -29,16 +29,21 @@ class Learner:
         self.http.get(f"{self.base_url}/hub/login", timeout=30).raise_for_status()
         return self.cookie("_xsrf", "/hub/")
 
-    def signup(self) -> str:
-        """Fill in the sign-up form; return the page's text."""
+    def signup_response(self) -> requests.Response:
+        """Post the sign-up form as a browser fills it in, whatever the answer."""
         response = self.http.post(
             f"{self.base_url}/hub/signup",
             data={"username": self.name, "signup_password": self.password,
                   "signup_password_confirmation": self.password, "_xsrf": self._hub_xsrf()},
             timeout=30,
         )
-        response.raise_for_status()
         response.encoding = "utf-8"
+        return response
+
+    def signup(self) -> str:
+        """Fill in the sign-up form; return the page's text (a refusal raises)."""
+        response = self.signup_response()
+        response.raise_for_status()
         return response.text
 
     def login(self) -> requests.Response:

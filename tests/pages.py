@@ -7,8 +7,10 @@ from __future__ import annotations
 import html
 import re
 
+import nbformat
 import requests
 
+from decoder import protocol
 from tests.hubclient import Learner
 
 XSRF = re.compile(r"name='_xsrf' value='([^']+)'")
@@ -53,6 +55,23 @@ def api_token(learner: Learner) -> str:
         "note": "tests", "scopes": ["access:services!service=course"], "expires_in": 3600})
     assert response.status_code in (200, 201), response.text
     return response.json()["token"]
+
+
+def submit(platform, learner: Learner, assignment: str, notebook=None, *,
+           token: str | None = None) -> int:
+    """Submit ``notebook`` (by default the master itself: every answer right) to the course
+    service's API as the learner's server does, with a token of the learner's own; the new
+    submission's id."""
+    if notebook is None:
+        notebook = nbformat.read(
+            platform.settings.masters_dir / assignment / f"{assignment}.ipynb", 4)
+    response = requests.post(
+        protocol.service_url(platform.settings.course_service_url)
+        + protocol.route("submit", assignment=assignment),
+        json=protocol.encode_files({f"{assignment}.ipynb": nbformat.writes(notebook).encode()}),
+        headers={"Authorization": f"token {token or api_token(learner)}"}, timeout=60)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
 
 
 # ---- peer review, as a learner does it ----

@@ -13,14 +13,12 @@ import json
 import re
 import time
 
-import nbformat
 import pytest
 import requests
 
-from decoder import protocol
 from tests import lab
 from tests.hubclient import Learner
-from tests.pages import Pages, api_token
+from tests.pages import Pages, api_token, submit
 
 pytestmark = pytest.mark.docker
 
@@ -30,14 +28,7 @@ WEEK_1 = ["s1-bonjour", "s1-calculs", "s1-age-en-jours", "s1-initiales"]
 def submit_right(platform, learner: Learner, names: list[str]) -> dict[str, int]:
     token, ids = api_token(learner), {}
     for name in names:
-        master = nbformat.read(platform.settings.masters_dir / name / f"{name}.ipynb", 4)
-        response = requests.post(
-            protocol.service_url(platform.settings.course_service_url)
-            + protocol.route("submit", assignment=name),
-            json=protocol.encode_files({f"{name}.ipynb": nbformat.writes(master).encode()}),
-            headers={"Authorization": f"token {token}"}, timeout=60)
-        assert response.status_code == 201, response.text
-        ids[name] = response.json()["id"]
+        ids[name] = submit(platform, learner, name, token=token)
     store = lab.store(platform)
     deadline = time.monotonic() + 180
     while any(store.submission(i)["state"] not in ("done", "failed") for i in ids.values()):

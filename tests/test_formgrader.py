@@ -15,15 +15,13 @@ import warnings
 
 import nbformat
 import pytest
-import requests
 from nbgrader.api import Gradebook
 from playwright.sync_api import expect
 
-from decoder import protocol
 from tests import lab
 from tests.browsers import new_page
 from tests.hubclient import Learner
-from tests.pages import Pages, api_token
+from tests.pages import Pages, submit
 
 pytestmark = [pytest.mark.docker, pytest.mark.browser]
 
@@ -62,13 +60,7 @@ def submit_hostile(platform, learner: Learner) -> int:
             cell.source += "\n" + HOSTILE_CODE
         elif grade_id == "reponse-ecrite":
             cell.source = HOSTILE_ANSWER
-    response = requests.post(
-        protocol.service_url(platform.settings.course_service_url)
-        + protocol.route("submit", assignment=PEER),
-        json=protocol.encode_files({f"{PEER}.ipynb": nbformat.writes(notebook).encode()}),
-        headers={"Authorization": f"token {api_token(learner)}"}, timeout=60)
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
+    return submit(platform, learner, PEER, notebook)
 
 
 def gradebook(platform) -> Gradebook:

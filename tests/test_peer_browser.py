@@ -5,39 +5,18 @@ from __future__ import annotations
 
 import re
 
-import nbformat
 import pytest
-import requests
 from playwright.sync_api import expect
 
-from decoder import protocol
 from decoder.peer.store import PeerStore
 from tests import lab
+from tests.browsers import log_in_to_lab as log_in
 from tests.browsers import new_page
-from tests.pages import Pages, api_token, ask, give, give_what_is_owed
+from tests.pages import Pages, ask, give, give_what_is_owed, submit
 
 pytestmark = [pytest.mark.docker, pytest.mark.browser]
 
 PEER = "s1-algorithme-du-quotidien"
-
-
-def log_in(page, platform, learner) -> None:
-    page.goto(f"{platform.url}/hub/login")
-    page.fill("#username_input", learner.name)
-    page.fill("#password_input", learner.password)
-    page.click("#login_submit")
-    page.wait_for_url(re.compile(rf"/user/{learner.name}/lab"), timeout=180_000)
-
-
-def submit(platform, learner) -> int:
-    master = nbformat.read(platform.settings.masters_dir / PEER / f"{PEER}.ipynb", 4)
-    response = requests.post(
-        protocol.service_url(platform.settings.course_service_url)
-        + protocol.route("submit", assignment=PEER),
-        json=protocol.encode_files({f"{PEER}.ipynb": nbformat.writes(master).encode()}),
-        headers={"Authorization": f"token {api_token(learner)}"}, timeout=60)
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
 
 
 def hold_the_review_of(platform, reviewer: Pages, submission: int) -> int:
@@ -55,7 +34,7 @@ def hold_the_review_of(platform, reviewer: Pages, submission: int) -> int:
 def test_a_reviewer_runs_the_copy_in_jupyterlab_and_the_author_reads_the_review(platform,
                                                                                browser):
     author, reviewer = platform.signed_up("uma"), platform.signed_up("victor")
-    submission = submit(platform, author)
+    submission = submit(platform, author, PEER)
     review = hold_the_review_of(platform, Pages(reviewer), submission)
 
     page = new_page(browser)
@@ -114,7 +93,7 @@ HOSTILE = {
 
 def test_hostile_review_texts_run_nothing_and_reach_nowhere(platform, browser):
     author, reviewer = platform.signed_up("wanda"), platform.signed_up("xavier")
-    submission = submit(platform, author)
+    submission = submit(platform, author, PEER)
     review = hold_the_review_of(platform, Pages(reviewer), submission)
     sent = give(Pages(reviewer), PEER, review, [1, 1, 1], HOSTILE["comment"], HOSTILE["cells"])
     assert sent.status_code == 200

@@ -10,6 +10,7 @@ import docker
 import pytest
 import requests
 
+from decoder import homes
 from decoder.course import load_course, open_lessons
 from decoder.hubprocess import hub_pid
 from tests.hubclient import Learner
@@ -138,13 +139,21 @@ def test_learner_cannot_use_the_hub_api_beyond_itself(platform, learner_a):
     assert other.status_code in (403, 404)
 
 
-def test_volume_is_kept_when_the_server_is_stopped(platform):
+def test_the_home_is_kept_when_the_server_is_stopped(platform):
     learner = platform.signed_up("hugo")
     learner.start_server()
+    learner.open_lab()
+    saved = learner.server_api("PUT", "/contents/notes.txt",
+                               json={"type": "file", "format": "text", "content": "à garder"})
+    assert saved.status_code == 201, saved.text
     learner.stop_server()
-    client = docker.from_env()
-    volume = client.volumes.get(f"{platform.settings.instance}-home-{learner.name}")
-    assert volume.name.endswith(learner.name)
+    with pytest.raises(docker.errors.NotFound):
+        platform.container(learner)  # the container is gone (remove=True)...
+    home = homes.home_path(platform.settings.homes_root, learner.name)
+    assert (home / "notes.txt").read_text() == "à garder"  # ...the home is not
+    learner.start_server()
+    learner.open_lab()
+    assert learner.server_api("GET", "/contents/notes.txt").json()["content"] == "à garder"
 
 
 def utf8(response: requests.Response) -> str:

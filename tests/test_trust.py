@@ -26,14 +26,7 @@ pytestmark = pytest.mark.docker
 
 def sign_up(url: str, name: str, password: str = "mot-de-passe-solide") -> requests.Response:
     """The sign-up form as a browser fills it in, whatever the answer."""
-    learner = Learner(url, name, password)
-    xsrf = learner._hub_xsrf()
-    response = learner.http.post(
-        f"{url}/hub/signup",
-        data={"username": name, "signup_password": password,
-              "signup_password_confirmation": password, "_xsrf": xsrf}, timeout=30)
-    response.encoding = "utf-8"
-    return response
+    return Learner(url, name, password).signup_response()
 
 
 def logs_in(url: str, name: str, password: str) -> bool:
@@ -150,7 +143,7 @@ def test_the_firewall_is_checked_not_only_written(platform):
 
 def test_the_data_stays_ours_alone(platform):
     for folder in (platform.settings.data_dir, platform.settings.course_storage,
-                   platform.settings.path("secrets")):
+                   platform.settings.path("secrets"), platform.settings.homes_root):
         mode = stat.S_IMODE(os.stat(folder).st_mode)
         assert mode & 0o077 == 0, f"{folder} is open to other users: {oct(mode)}"
 

@@ -15,6 +15,13 @@ c.ServerApp.jpserver_extensions = {
     "notebook": False,
     "notebook_shim": False,
 }
+# saves are written whole then renamed (never half-written), and a full home is said plainly
+c.ServerApp.contents_manager_class = "decoder_home.HomeContentsManager"
+# notebook trust signatures in memory, as Zero to JupyterHub advises for homes on shared disks:
+# a SQLite file in a full home fails every save (« database is locked ») before the notebook is
+# written, so the learner would never see why. Cost: outputs from an earlier session are shown
+# as untrusted until the cell runs again.
+c.NotebookNotary.db_file = ":memory:"
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
 c.LabApp.news_url = None
 

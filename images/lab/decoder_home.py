@@ -1,0 +1,90 @@
+"""How a learner's JupyterLab saves files: whole or not at all, and a full home said plainly.
+
+A learner's home has a size limit (decoder/homes.py). jupyter_server's own "atomic" writing
+copies the saved file aside, then rewrites the file in place; it syncs and closes the file
+outside its error handling, and Python writes a small notebook at that close, so a save that
+hits the limit left the notebook truncated and its last good version in a hidden copy. Here a
+save writes a temporary file beside the target, syncs it, then renames it over the target: the
+notebook on disk is the old one or the new one, never a mix. A save refused for lack of space
+answers 507 with the platform's message (the limit, what to do), which JupyterLab shows.
+
+Set as ServerApp.contents_manager_class by images/lab/jupyter_server_config.py.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+from contextlib import contextmanager
+
+from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
+from tornado import web
+
+from decoder import messages, protocol
+
+FULL = (errno.EDQUOT, errno.ENOSPC)
+
+
+def home_full(error: BaseException | None) -> bool:
+    """Whether ``error`` (or what caused it) is a write refused for lack of space."""
+    while error is not None:
+        if isinstance(error, OSError) and error.errno in FULL:
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def new_file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+class HomeContentsManager(AsyncLargeFileManager):
+    """jupyter_server's file manager with a write-then-rename save and a clear « home full »."""
+
+    @contextmanager
+    def atomic_writing(self, os_path, text=True, encoding="utf-8", **kwargs):
+        with self.perm_to_403(os_path):
+            if os.path.islink(os_path):  # write where the link points, as jupyter_server does
+                os_path = os.path.join(os.path.dirname(os_path), os.readlink(os_path))
+            folder = os.path.dirname(os_path) or os.getcwd()
+            handle, temporary = tempfile.mkstemp(dir=folder, prefix=".~", suffix=".partial")
+            try:
+                if text:
+                    kwargs.setdefault("newline", "\n")
+                    file = os.fdopen(handle, "w", encoding=encoding, **kwargs)
+                else:
+                    file = os.fdopen(handle, "wb", **kwargs)
+                with file:
+                    yield file
+                    file.flush()
+                    os.fsync(file.fileno())
+                mode = os.stat(os_path).st_mode & 0o7777 if os.path.exists(os_path) \
+                    else new_file_mode()
+                os.chmod(temporary, mode)
+                os.replace(temporary, os_path)
+            except BaseException:
+                try:
+                    os.unlink(temporary)
+                except OSError:
+                    pass
+                raise
+            directory = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(directory)  # the rename itself survives a crash
+            finally:
+                os.close(directory)
+
+    async def save(self, model, path=""):
+        try:
+            return await super().save(model, path)
+        except Exception as error:
+            if not home_full(error):
+                raise
+            language = messages.language_of_environment()
+            limit = os.environ.get(protocol.HOME_LIMIT_ENV, "?")
+            text = messages.say("lab.home_full", language, limit=limit, path=path.strip("/"))
+            self.log.warning("Save of %s refused: the home is full (%s)", path, error)
+            raise web.HTTPError(507, text.replace("%", "%%")) from None
