@@ -129,13 +129,30 @@ def ensure_firewall(settings: PlatformSettings, open_ports: Sequence[int]) -> No
         _write_firewall(settings, open_ports)
 
 
+def restore_text(chain: str, rules: list[list[str]]) -> str:
+    """iptables-restore's input replacing ``chain``'s rules in one commit (pure). Run with
+    --noflush, the rest of the table is kept, and the declared chain is emptied and filled in
+    the same transaction: never seen empty (everything accepted) or half-written, as it was
+    for a moment between a flush and the appends."""
+    for rule in rules:
+        if any(not part or any(c.isspace() or c in "\"'#" for c in part) for part in rule):
+            raise NetworkError(f"a firewall rule part cannot be written: {rule!r}")
+    return "\n".join(["*filter", f":{chain} - [0:0]",
+                      *(" ".join(["-A", chain, *rule]) for rule in rules), "COMMIT", ""])
+
+
 def _write_firewall(settings: PlatformSettings, open_ports: Sequence[int]) -> None:
     chain = chain_name(settings.learner_bridge)
-    if _iptables("-n", "-L", chain, check=False).returncode != 0:
-        _iptables("-N", chain)
-    _iptables("-F", chain)
-    for rule in firewall_rules(settings.gateway_ip, open_ports):
-        _iptables("-A", chain, *rule)
+    text = restore_text(chain, firewall_rules(settings.gateway_ip, open_ports))
+    try:
+        subprocess.run(["iptables-restore", "-w", "--noflush"], input=text, capture_output=True,
+                       text=True, check=True)
+    except FileNotFoundError as error:
+        raise NetworkError("iptables-restore is missing: install Debian's iptables "
+                           "package") from error
+    except subprocess.CalledProcessError as error:
+        raise NetworkError(f"iptables-restore failed: {error.stderr.strip()} (the hub must "
+                           "run as root to protect the host from learner containers)") from error
     hook = ["INPUT", "-i", settings.learner_bridge, "-j", chain]
     if _iptables("-C", *hook, check=False).returncode != 0:
         _iptables("-I", *hook)

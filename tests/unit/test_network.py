@@ -7,6 +7,7 @@ from decoder.network import (
     check_existing,
     firewall_rules,
     network_options,
+    restore_text,
 )
 from decoder.settings import PlatformSettings
 
@@ -21,6 +22,21 @@ def test_firewall_accepts_replies_and_open_ports_then_refuses_everything():
     assert [r[r.index("--dport") + 1] for r in rules[1:-1]] == ["8081", "9000"]
     assert all("-d" in r and "172.29.0.1" in r for r in rules[1:-1])
     assert rules[-1][:2] == ["-j", "REJECT"]
+
+
+def test_the_chain_is_replaced_in_one_commit():
+    text = restore_text("DCD-x0", firewall_rules("172.29.0.1", [8081]))
+    lines = text.splitlines()
+    assert lines[:2] == ["*filter", ":DCD-x0 - [0:0]"] and lines[-1] == "COMMIT"
+    assert lines[2] == "-A DCD-x0 -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT"
+    assert lines[-2] == "-A DCD-x0 -j REJECT --reject-with icmp-port-unreachable"
+    assert not any(line.startswith(("-F", "-X", ":INPUT")) for line in lines)  # nothing else
+
+
+@pytest.mark.parametrize("part", ["", "a b", "x\n-A INPUT -j ACCEPT", "#", '"'])
+def test_a_rule_that_would_bend_the_restore_text_is_refused(part):
+    with pytest.raises(NetworkError):
+        restore_text("DCD-x0", [["-j", part]])
 
 
 def test_network_has_no_way_out_and_no_traffic_between_learners():
