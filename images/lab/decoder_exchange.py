@@ -31,7 +31,7 @@ from nbgrader.exchange.abc import (
     ExchangeSubmit,
 )
 from nbgrader.exchange.abc.exchange import Exchange, ExchangeError
-from traitlets import Integer, Unicode, default
+from traitlets import Float, Integer, Unicode, default
 
 from decoder import messages, protocol
 
@@ -60,6 +60,13 @@ class ServiceExchange(Exchange):
     feedback_wait_seconds = Integer(
         20, help="After a submission, wait this long for its grading and fetch the feedback, "
         "so that the assignment list shows it at once (0: do not wait). Example: 20.",
+    ).tag(config=True)
+
+    wait_for_service_seconds = Float(
+        15, help="How long a request refused at the door (nothing listening: the course "
+        "service restarts with the hub, which takes a few seconds) is tried again before "
+        "saying the service does not answer. Only refused connections are retried: such a "
+        "request never arrived. Example: 15.",
     ).tag(config=True)
 
     @default("service_url")
@@ -95,16 +102,24 @@ class ServiceExchange(Exchange):
             self.service_url.rstrip("/") + "/" + path, data=data, method=method,
             headers={"Authorization": f"token {os.environ.get('JUPYTERHUB_API_TOKEN', '')}",
                      "Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                return response.status, json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as error:
+        deadline = time.monotonic() + self.wait_for_service_seconds
+        while True:
             try:
-                return error.code, json.loads(error.read())
-            except ValueError:
-                return error.code, None
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-            self.fail(say("no_answer", reason=getattr(error, "reason", error)))
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    return response.status, json.loads(response.read() or b"null")
+            except urllib.error.HTTPError as error:
+                try:
+                    return error.code, json.loads(error.read())
+                except ValueError:
+                    return error.code, None
+            except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+                reason = getattr(error, "reason", error)
+                # refused: nothing listens (the service is restarting with the hub), so the
+                # request was never received and asking again cannot do anything twice
+                if isinstance(reason, ConnectionRefusedError) and time.monotonic() < deadline:
+                    time.sleep(0.5)
+                    continue
+                self.fail(say("no_answer", reason=reason))
 
     def assignment_path(self, assignment_id: str) -> Path:
         return Path(self.assignment_dir) / assignment_id
