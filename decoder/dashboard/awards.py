@@ -77,14 +77,15 @@ class BadgeService:
         return badges.issuer_profile(self.issuer_id, self.view.course.title,
                                      self.key.public_key())
 
-    def mine(self, who: Identity, found: dict | None = None) -> list[dict]:
+    def mine(self, who: Identity, found: dict | None = None,
+             versions: tuple | None = None) -> list[dict]:
         """The learner's badges, issuing those newly earned (``found``: their exercises'
-        states, when the caller has them already)."""
+        states, and ``versions``: the stores' state, when the caller has them already)."""
         course = self.view.course
         if found is None:
             found = progress.states(self.view.history(who.name),
                                     self.view.store.fetched(who.name))
-        peer = {key: value for key, value in self.view.peer_points().items()
+        peer = {key: value for key, value in self.view.peer_points(versions).items()
                 if key[0] == who.name}
         weeks = progress.week_grades(course, who.name, found, peer)
         rows = self._badges_of(who.name)

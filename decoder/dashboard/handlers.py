@@ -40,7 +40,7 @@ class CoursePage(ViewHandler):
     def learner_page(self, who):
         """The page's state and the learner's badges, from one reading of their rows."""
         state = self.view.course_page(who)
-        return state, self.settings["badges"].mine(who, state["found"])
+        return state, self.settings["badges"].mine(who, state["found"], state["versions"])
 
 
 class FeedbackPage(ViewHandler):

@@ -46,16 +46,15 @@ class CourseView:
                                               marks.get((row["username"], row["assignment"])))}
                 for row in self.store.history(username)]
 
-    def _state_key(self, *what) -> tuple:
+    def _state_key(self, *what, versions: tuple | None = None) -> tuple:
         """Names the state of everything the class-wide pages are made of. Time and activity
         count to the hour: they only decide who is at risk (7 days without activity), and a
         class at work moves its activity every few minutes, which would otherwise work the
         whole class out again each time."""
         people = tuple((learner.name, to_the_hour(learner.last_activity))
                        for learner in self._hub_learners())
-        return (*what, self.store.version(), self.peer.peer_store.version(),
-                self._marks_version(), hash(people), frozenset(self._instructors()),
-                to_the_hour(self.now()))
+        return (*what, *(versions or self.peer.versions()), self._marks_version(), hash(people),
+                frozenset(self._instructors()), to_the_hour(self.now()))
 
     def _learners(self, history: list[dict] | None = None) -> list[progress.Learner]:
         """The class: the hub's learners (with their activity, asked every 30 s), and anyone
@@ -76,10 +75,11 @@ class CourseView:
         if not who.may_teach:
             raise Refused(403, "instructors_only")
 
-    def peer_points(self) -> dict[tuple[str, str], int | None]:
+    def peer_points(self, versions: tuple | None = None) -> dict[tuple[str, str], int | None]:
         """Each learner's peer grade on each peer-reviewed exercise (newest submission), worked
         out once per state of the reviews (a learner's course page and badges need theirs)."""
-        return self.snapshots.get(self._state_key("peer points"), self._peer_points)
+        return self.snapshots.get(self._state_key("peer points", versions=versions),
+                                  self._peer_points)
 
     def _peer_points(self) -> dict[tuple[str, str], int | None]:
         points = {}
@@ -152,7 +152,7 @@ class CourseView:
 
     def course_page(self, who: Identity) -> dict:
         """Where the learner stands: each open week's exercises, what opens next."""
-        course, now = self.course, self.now()
+        course, now, versions = self.course, self.now(), self.peer.versions()
         found = progress.states(self.history(who.name), self.store.fetched(who.name))
         weeks = []
         for week in course.weeks:
@@ -163,9 +163,9 @@ class CourseView:
                 state = found.get((who.name, assignment.name)) or progress.ExerciseState()
                 item = {"assignment": assignment, "state": state}
                 if assignment.peer_reviewed:
-                    item["peer"] = self.peer.overview(who, assignment.name)
+                    item["peer"] = self.peer.overview(who, assignment.name, versions)
                 items.append(item)
             weeks.append({"week": week, "items": items})
         upcoming = [week for week in course.weeks if week.opens > now]
-        return {"name": who.name, "weeks": weeks, "found": found,
+        return {"name": who.name, "weeks": weeks, "found": found, "versions": versions,
                 "next": min(upcoming, key=lambda week: week.opens) if upcoming else None}

@@ -99,6 +99,35 @@ def allocate(reviewer: str, candidates: Iterable[Candidate], reviews: Iterable[R
     return Decision(fewest.submission, counted=False)
 
 
+@dataclass(frozen=True)
+class PoolIndex:
+    """One exercise's pool arranged by person, built once per state of the stores: a learner's
+    page then reads their own rows instead of walking the whole class's."""
+
+    by_author: dict[str, Candidate]
+    by_reviewer: dict[str, list[Review]]
+    open_count: int  # submissions not withdrawn
+
+    @classmethod
+    def of(cls, candidates: Iterable[Candidate], reviews: Iterable[Review]) -> PoolIndex:
+        by_author = {candidate.author: candidate for candidate in candidates}
+        by_reviewer: dict[str, list[Review]] = {}
+        for review in reviews:
+            by_reviewer.setdefault(review.reviewer, []).append(review)
+        return cls(by_author, by_reviewer,
+                   sum(1 for candidate in by_author.values() if not candidate.withdrawn))
+
+    def reviews_by(self, reviewer: str) -> list[Review]:
+        return self.by_reviewer.get(reviewer, [])
+
+    def owed(self, reviewer: str, required: int) -> int:
+        """``reviews_owed`` for one reviewer, from the index."""
+        own = self.by_author.get(reviewer)
+        others = self.open_count - (1 if own is not None and not own.withdrawn else 0)
+        given = sum(1 for review in self.reviews_by(reviewer) if review.done)
+        return max(0, min(required, others) - given)
+
+
 def reviews_owed(reviewer: str, required: int, candidates: Iterable[Candidate],
                  reviews: Iterable[Review]) -> int:
     """How many reviews ``reviewer`` must still give before seeing the reviews of their work:

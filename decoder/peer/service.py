@@ -45,11 +45,17 @@ class PeerService:
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
         self._pools = Snapshots(keep=64)
 
-    def pool(self, name: str):
-        """The exercise's newest submissions and its reviews, read once per state of the
-        stores (each learner's pages need the class's pool to say what they owe)."""
-        key = (name, self.store.version(), self.peer_store.version())
-        return self._pools.get(key, lambda: self.peer_store.pool(name))
+    def versions(self) -> tuple:
+        """The state of both stores (one query each): what snapshots are keyed on. A page
+        reads it once and passes it on."""
+        return self.store.version(), self.peer_store.version()
+
+    def pool_index(self, name: str, versions: tuple | None = None) -> allocation.PoolIndex:
+        """The exercise's newest submissions and its reviews by person, read once per state
+        of the stores (each learner's pages need the class's pool to say what they owe)."""
+        key = (name, *(versions or self.versions()))
+        return self._pools.get(
+            key, lambda: allocation.PoolIndex.of(*self.peer_store.pool(name)))
 
     @property
     def course(self) -> Course:
@@ -80,22 +86,21 @@ class PeerService:
 
     # ---- learners ----
 
-    def overview(self, who: Identity, name: str) -> dict:
+    def overview(self, who: Identity, name: str, versions: tuple | None = None) -> dict:
         assignment = self.assignment(name)
-        candidates, reviews = self.pool(name)
+        pool = self.pool_index(name, versions)
         opens, closes = self.window(assignment)
-        mine = next((c for c in candidates if c.author == who.name), None)
-        held = [r for r in reviews if r.reviewer == who.name and not r.done
-                and r.active(self.now())]
+        now = self.now()
+        mine = pool.reviews_by(who.name)
+        given = [review.id for review in mine if review.done]
         return {
             "assignment": name, "title": assignment.title, "opens": opens, "closes": closes,
-            "open": opens <= self.now() <= closes, "submitted": mine is not None,
-            "given": sum(1 for r in reviews if r.reviewer == who.name and r.done),
-            "owed": allocation.reviews_owed(who.name, assignment.reviews_to_give,
-                                            candidates, reviews),
+            "open": opens <= now <= closes, "submitted": who.name in pool.by_author,
+            "given": len(given),
+            "owed": pool.owed(who.name, assignment.reviews_to_give),
             "required": assignment.reviews_to_give,
-            "held": [r.id for r in held],
-            "given_ids": [r.id for r in reviews if r.reviewer == who.name and r.done],
+            "held": [review.id for review in mine if not review.done and review.active(now)],
+            "given_ids": given,
         }
 
     def ask(self, who: Identity, name: str) -> int:

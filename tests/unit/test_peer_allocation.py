@@ -15,6 +15,7 @@ from decoder.peer.allocation import (
     FLEX_AFTER,
     HOLD,
     Candidate,
+    PoolIndex,
     Review,
     allocate,
     counted_reviews,
@@ -161,3 +162,16 @@ def test_what_is_owed_is_never_more_than_the_class_can_give():
     assert reviews_owed("awa", 4, candidates, []) == 1  # only bruno's work exists
     assert reviews_owed("awa", 4, candidates, [Review(1, 2, "awa", True, None)]) == 0
     assert reviews_owed("chloe", 4, candidates, []) == 2  # chloe did not submit: can review both
+
+
+@given(classes())
+@settings(max_examples=300)
+def test_the_pools_index_answers_as_the_whole_pool_does(a_class):
+    """A learner's page reads the index; the rule is reviews_owed over the whole pool."""
+    people, candidates, reviews, now, required = a_class
+    index = PoolIndex.of(candidates, reviews)
+    for person in people:
+        assert index.owed(person, required) == reviews_owed(person, required, candidates,
+                                                            reviews)
+        assert index.reviews_by(person) == [r for r in reviews if r.reviewer == person]
+        assert (person in index.by_author) == any(c.author == person for c in candidates)
