@@ -123,8 +123,6 @@ def test_nobody_reads_gives_or_rates_a_review_that_is_not_theirs(cycle):
                                                    "criterion-2": "0", "comment": COMMENT})
     assert refused.status_code == 404
     assert cycle.api("rose", "GET", "peer_copy", review=review)[0] == 404
-    rose.get(f"/peer/{PEER}")
-    assert rose.post(f"/peer/review/{review}/rate", {"helpful": "no"}).status_code == 404
     assert rose.get(f"/staff/peer/{PEER}").status_code == 403
     # a form posted without the hub's xsrf token is not taken as hers (cross-site request)
     forged = cycle.pages["quentin"].post(f"/peer/review/{review}", {
@@ -170,6 +168,12 @@ def test_give_to_get_then_the_author_reads_rates_and_flags(cycle):
     pia = cycle.pages["pia"]
     reviews = sorted(set(int(n) for n in re.findall(r"/peer/review/(\d+)/rate", pia.last)))
     assert len(reviews) >= 2
+    # only the author rates or flags a review of her work (its reviewer and the others: 404)
+    for other in ("quentin", "rose", "sacha"):
+        cycle.pages[other].get(f"/peer/{PEER}")  # a page of their own, for the xsrf token
+        meddling = cycle.pages[other].post(f"/peer/review/{reviews[0]}/rate",
+                                           {"flag": "yes", "reason": "Pour lui nuire"})
+        assert meddling.status_code == 404, other
     assert pia.post(f"/peer/review/{reviews[0]}/rate", {"helpful": "yes"}).status_code == 200
     no_reason = pia.post(f"/peer/review/{reviews[1]}/rate", {"flag": "yes", "reason": " "})
     assert no_reason.status_code == 400
