@@ -173,10 +173,15 @@ def start_hub(settings: PlatformSettings, wait_seconds: float = 90.0) -> int:
 
 
 def course_service_answers(settings: PlatformSettings) -> bool:
-    """The course service (started by the hub a few seconds after it answers) is up."""
-    url = protocol.service_url(settings.course_service_url) + protocol.route("health")
+    """The course service (started by the hub a few seconds after it answers) is up, and
+    reached through the public proxy: the hub adds its route a moment after it listens, and
+    until then a browser asking for its pages got the hub's 404."""
+    health = protocol.route("health")
     try:
-        return requests.get(url, timeout=3).status_code == 200
+        return all(requests.get(base + health, timeout=3, allow_redirects=False
+                                ).status_code == 200
+                   for base in (protocol.service_url(settings.course_service_url),
+                                protocol.service_url(settings.public_url)))
     except requests.RequestException:
         return False
 
