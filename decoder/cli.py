@@ -55,7 +55,7 @@ def cmd_down(settings: PlatformSettings, args) -> int:
     say("Proxy stopped." if proxy else "The proxy was not running.")
     if engine_answers():
         count = hubprocess.stop_learners(settings)
-        say(f"Stopped {count} learner server(s); their home volumes are kept.")
+        say(f"Stopped {count} learner server(s); their homes are kept.")
     return 0
 
 

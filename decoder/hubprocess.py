@@ -217,7 +217,7 @@ def learner_containers(settings: PlatformSettings) -> list:
 
 
 def stop_learners(settings: PlatformSettings) -> int:
-    """Stop every learner container (they are removed; home volumes stay)."""
+    """Stop every learner container (they are removed; their homes stay)."""
     containers = learner_containers(settings)
     for container in containers:
         container.stop(timeout=10)
