@@ -27,7 +27,7 @@ import subprocess
 from pathlib import Path
 
 HOME_UID = 1000  # jovyan, in images/lab/Dockerfile
-SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,127}")
+SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,249}")  # 250: room for ".new" in 255
 IMAGE_NAME = "homes.img"
 
 
@@ -128,7 +128,7 @@ def ensure_home(root: Path, name: str, size_mb: int, former: Path | None = None)
         raise HomesError(f"{root} is not mounted: run `decoder up` (it mounts the homes)")
     path = home_path(root, name)
     if not path.exists():
-        staging = home_path(root, name + ".new")
+        staging = path.with_name(path.name + ".new")  # never a learner's name: "." is escaped
         if staging.exists():
             run("btrfs", "subvolume", "delete", str(staging))  # a copy cut short
         run("btrfs", "subvolume", "create", str(staging))
