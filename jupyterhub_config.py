@@ -22,7 +22,12 @@ from decoder.roles import (
     user_role,
 )
 from decoder.settings import PROJECT_ROOT, process_settings
-from decoder.spawner import hardened_host_config, merged_host_config, servers_memory_holds
+from decoder.spawner import (
+    DEFAULT_MEM_LIMIT,
+    configured_hardening,
+    merged_host_config,
+    servers_memory_holds,
+)
 
 c = get_config()  # noqa: F821
 settings = process_settings()
@@ -116,9 +121,7 @@ c.DecoderSpawner.http_timeout = 90
 c.DecoderSpawner.server_token_scopes = SERVER_TOKEN_SCOPES
 # an operator's extra_host_config may add to the hardening, never weaken it: refuse to start
 if isinstance(c.DecoderSpawner.get("extra_host_config"), dict):
-    merged_host_config(hardened_host_config(mem_limit="1G", pids_limit=256, tmp_size="256m",
-                                            read_only=True),
-                       c.DecoderSpawner.extra_host_config)
+    merged_host_config(configured_hardening(c.DecoderSpawner), c.DecoderSpawner.extra_host_config)
 machine_memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 c.JupyterHub.active_server_limit = settings.max_active_servers or servers_memory_holds(
-    c.DecoderSpawner.get("mem_limit", "1G"), machine_memory)
+    c.DecoderSpawner.get("mem_limit", DEFAULT_MEM_LIMIT), machine_memory)

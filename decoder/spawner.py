@@ -36,6 +36,9 @@ from .network import ensure_firewall, ensure_network, open_ports, remove_default
 from .settings import PlatformSettings, process_settings
 
 HOME = "/home/jovyan"
+DEFAULT_MEM_LIMIT = "1G"
+DEFAULT_PIDS_LIMIT = 256
+DEFAULT_TMP_SIZE = "256m"
 
 def hardened_host_config(
     *, mem_limit: str | int, pids_limit: int, tmp_size: str, read_only: bool
@@ -54,6 +57,17 @@ def hardened_host_config(
         "sysctls": {"net.ipv6.conf.all.disable_ipv6": "1",
                     "net.ipv6.conf.default.disable_ipv6": "1"},
     }
+
+
+def configured_hardening(spawner_config) -> dict:
+    """The hardening as the operator's DecoderSpawner settings make it (theirs, else the
+    spawner's defaults): what jupyterhub_config.py checks extra_host_config against before the
+    hub starts (pure)."""
+    return hardened_host_config(
+        mem_limit=spawner_config.get("mem_limit", DEFAULT_MEM_LIMIT),
+        pids_limit=spawner_config.get("pids_limit", DEFAULT_PIDS_LIMIT),
+        tmp_size=spawner_config.get("tmp_size", DEFAULT_TMP_SIZE),
+        read_only=spawner_config.get("read_only_root", True))
 
 
 # settings that open a container whatever the hardening says
@@ -143,13 +157,13 @@ class DecoderSpawner(DockerSpawner):
     _firewall_ready = False
     _homes_ready = False
     pids_limit = Integer(
-        256,
+        DEFAULT_PIDS_LIMIT,
         help="Most processes and threads a learner container may run; stops fork bombs. "
         "Example: 256.",
     ).tag(config=True)
 
     tmp_size = Unicode(
-        "256m", help="Size of the tmpfs mounted on /tmp (memory-backed). Example: '256m'."
+        DEFAULT_TMP_SIZE, help="Size of the tmpfs mounted on /tmp (memory-backed). Example: '256m'."
     ).tag(config=True)
 
     read_only_root = Bool(
@@ -182,7 +196,7 @@ class DecoderSpawner(DockerSpawner):
 
     @default("mem_limit")
     def _default_mem_limit(self):
-        return "1G"
+        return DEFAULT_MEM_LIMIT
 
     @default("cpu_limit")
     def _default_cpu_limit(self):

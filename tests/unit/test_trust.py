@@ -19,7 +19,9 @@ from decoder.authenticator import AddressLimiter
 from decoder.network import rule_problems
 from decoder.settings import PlatformSettings
 from decoder.spawner import (
+    DecoderSpawner,
     HardeningUndone,
+    configured_hardening,
     hardened_host_config,
     merged_host_config,
     servers_memory_holds,
@@ -203,3 +205,20 @@ def test_a_zombie_or_a_reused_pid_is_not_a_running_hub(tmp_path):
     finally:
         other.kill()
         other.wait()
+
+
+def test_the_config_check_uses_the_spawners_own_defaults_and_the_operators_settings():
+    """jupyterhub_config.py refuses a weakening extra_host_config before the hub starts,
+    against the hardening the operator's settings make (no second copy of the defaults)."""
+    from traitlets.config import Config
+
+    traits = DecoderSpawner.class_traits()
+    default = configured_hardening(Config())
+    assert default["pids_limit"] == traits["pids_limit"].default_value
+    assert traits["tmp_size"].default_value in default["tmpfs"]["/tmp"]
+    assert default["read_only"] is traits["read_only_root"].default_value
+    assert default["memswap_limit"] == DecoderSpawner._default_mem_limit(None)
+    stricter = configured_hardening(Config({"pids_limit": 100, "mem_limit": "512M"}))
+    assert stricter["pids_limit"] == 100 and stricter["memswap_limit"] == "512M"
+    with pytest.raises(HardeningUndone, match="pids_limit"):
+        merged_host_config(stricter, {"pids_limit": 200})  # weaker than the operator's own
