@@ -141,7 +141,8 @@ def ensure_home(root: Path, name: str, size_mb: int, former: Path | None = None)
                 raise HomesError(f"copying {former} into the new home failed (nothing was "
                                  f"removed; is it larger than home_size_mb?): {error}") from None
         staging.rename(path)  # the home appears whole, or not at all
-    run("btrfs", "qgroup", "limit", limit_text(size_mb), str(path))
+    else:
+        run("btrfs", "qgroup", "limit", limit_text(size_mb), str(path))
     return path
 
 

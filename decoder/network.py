@@ -89,16 +89,20 @@ def ensure_network(client: docker.APIClient, settings: PlatformSettings) -> None
     check_existing(network, settings)
 
 
-def _iptables(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+def _iptables(*args: str, check: bool = True, program: str = "iptables",
+              input: str | None = None) -> subprocess.CompletedProcess:
+    """``program`` (iptables, or iptables-restore reading ``input``), waiting for the
+    xtables lock; a failure becomes a NetworkError that says what to do."""
     try:
         return subprocess.run(
-            ["iptables", "-w", *args], capture_output=True, text=True, check=check
+            [program, "-w", *args], input=input, capture_output=True, text=True, check=check
         )
     except FileNotFoundError as error:
-        raise NetworkError("iptables is missing: install Debian's iptables package") from error
+        raise NetworkError(f"{program} is missing: install Debian's iptables package") \
+            from error
     except subprocess.CalledProcessError as error:
         raise NetworkError(
-            f"iptables {' '.join(args)} failed: {error.stderr.strip()} "
+            f"{program} {' '.join(args)} failed: {error.stderr.strip()} "
             "(the hub must run as root to protect the host from learner containers)"
         ) from error
 
@@ -143,16 +147,8 @@ def restore_text(chain: str, rules: list[list[str]]) -> str:
 
 def _write_firewall(settings: PlatformSettings, open_ports: Sequence[int]) -> None:
     chain = chain_name(settings.learner_bridge)
-    text = restore_text(chain, firewall_rules(settings.gateway_ip, open_ports))
-    try:
-        subprocess.run(["iptables-restore", "-w", "--noflush"], input=text, capture_output=True,
-                       text=True, check=True)
-    except FileNotFoundError as error:
-        raise NetworkError("iptables-restore is missing: install Debian's iptables "
-                           "package") from error
-    except subprocess.CalledProcessError as error:
-        raise NetworkError(f"iptables-restore failed: {error.stderr.strip()} (the hub must "
-                           "run as root to protect the host from learner containers)") from error
+    _iptables("--noflush", program="iptables-restore",
+              input=restore_text(chain, firewall_rules(settings.gateway_ip, open_ports)))
     hook = ["INPUT", "-i", settings.learner_bridge, "-j", chain]
     if _iptables("-C", *hook, check=False).returncode != 0:
         _iptables("-I", *hook)

@@ -249,11 +249,12 @@ class DecoderSpawner(DockerSpawner):
         """The learner's size-limited home, with their former named volume's content the
         first time (the volume is kept)."""
         former = None
-        volume = self.format_volume_name(self.home_volume, self)
-        try:
-            former = Path((await self.docker("inspect_volume", volume))["Mountpoint"])
-        except docker.errors.NotFound:
-            pass
+        if not homes.home_path(settings.homes_root, self.escaped_name).exists():
+            volume = self.format_volume_name(self.home_volume, self)  # asked once, when made
+            try:
+                former = Path((await self.docker("inspect_volume", volume))["Mountpoint"])
+            except docker.errors.NotFound:
+                pass
         try:
             if not DecoderSpawner._homes_ready:  # mounted by `decoder up`; again after a reboot
                 await self.asynchronize(homes.ensure_filesystem, settings.homes_root,

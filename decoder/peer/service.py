@@ -212,10 +212,9 @@ class PeerService:
     def received(self, who: Identity, name: str) -> dict:
         """The reviews of the learner's newest submission, once they gave what they owe."""
         assignment = self.assignment(name)
-        candidates, reviews = self.peer_store.pool(name)
-        mine = next((c for c in candidates if c.author == who.name), None)
-        owed = allocation.reviews_owed(who.name, assignment.reviews_to_give, candidates,
-                                       reviews)
+        pool = self.pool_index(name)
+        mine = pool.by_author.get(who.name)
+        owed = pool.owed(who.name, assignment.reviews_to_give)
         state = {"assignment": name, "title": assignment.title, "owed": owed,
                  "submitted": mine is not None, "reviews": [], "grade": None,
                  "calibration": self.calibrations(assignment).get(who.name)}
