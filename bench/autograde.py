@@ -120,20 +120,21 @@ def run_ours(settings: PlatformSettings, work: list, workers: int) -> tuple[floa
     started = time.monotonic()
     for (learner, name), (folder, size, digest) in ids.items():
         store.add_submission(learner, name, dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                             folder, size, digest)
+                             folder, size, digest, run="bench")
     pool.start()
     try:
         while True:
             pool.check()
             done = sum(1 for learner, name, _ in work
-                       if store.submissions_of(learner, name)[-1]["state"] in ("done", "failed"))
+                       if store.submissions_of(learner, name, run=None)[-1]["state"]
+                       in ("done", "failed"))
             if done == len(work):
                 break
             time.sleep(0.5)
         elapsed = time.monotonic() - started
         scores = {}
         for learner, name, _ in work:
-            row = store.submissions_of(learner, name)[-1]
+            row = store.submissions_of(learner, name, run=None)[-1]
             scores[(learner, name)] = row["result"]["score"] if row["result"] else None
         # one submission alone, queue empty: time to feedback
         learner, name, notebook = work[0]
@@ -142,8 +143,9 @@ def run_ours(settings: PlatformSettings, work: list, workers: int) -> tuple[floa
             {f"{name}.ipynb": nbformat.writes(notebook).encode()})
         alone = time.monotonic()
         store.add_submission("seul", name, dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                             folder, size, digest)
-        while store.submissions_of("seul", name)[-1]["state"] not in ("done", "failed"):
+                             folder, size, digest, run="bench")
+        while store.submissions_of("seul", name, run=None)[-1]["state"] \
+                not in ("done", "failed"):
             time.sleep(0.1)
         scores["feedback_seconds"] = time.monotonic() - alone
     finally:

@@ -38,16 +38,14 @@ from decoder.service import store as tables  # noqa: E402
 from decoder.service.gradebook import CourseGradebook  # noqa: E402
 from decoder.service.store import Store  # noqa: E402
 from decoder.settings import PlatformSettings  # noqa: E402
-from tests.course_copy import course_with_fixed_dates  # noqa: E402
+from tests.course_copy import ALL_OPEN, course_copy  # noqa: E402
 
 PORT = 29000
-OPEN = ("2020-01-06T09:00:00+01:00", "2020-01-11T23:59:00+01:00", "2020-01-14T23:59:00+01:00")
-ALL_OPEN = {week: OPEN for week in (1, 2, 3, 4)}
 TARGET_P95_MS = 300
 
 
 def settings_for(data_dir: Path) -> PlatformSettings:
-    course_file = course_with_fixed_dates(data_dir / "course", ALL_OPEN)
+    course_file = course_copy(data_dir / "course", ALL_OPEN)
     settings = PlatformSettings.load()  # the operator's settings, then the bench's own
     for name, value in {
         "instance": "decoder-benchpages", "data_dir": str(data_dir), "public_port": PORT,

@@ -1,9 +1,10 @@
-"""`decoder`: the operators' command (up, down, status, settings, logs, build, grade,
+"""`decoder`: the operators' command (up, down, status, settings, logs, build, run, grade,
 grade-all, export, verify-badge, instructor)."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import re
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import requests
 
-from . import homes, hubprocess, images
+from . import homes, hubprocess, images, runcommand
 from .coursestate import CourseServiceClient
 from .engine import engine_answers, ensure_engine
 from .messages import render
@@ -38,6 +39,7 @@ def cmd_up(settings: PlatformSettings, args) -> int:
     if not args.no_build:
         images.build_all(log=say)
     accounts = hubprocess.prepare(settings)
+    say("Course " + run_line(settings))
     say("Starting the hub…")
     pid = hubprocess.start_hub(settings)
     say("")
@@ -47,6 +49,19 @@ def cmd_up(settings: PlatformSettings, args) -> int:
         say(f"  {account['role']:<10} {name:<12} {account['password']}")
     say("Stop with: make down   Logs: decoder logs")
     return 0
+
+
+def run_line(settings: PlatformSettings) -> str:
+    """Which run the platform teaches (decoder up, decoder status)."""
+    run = hubprocess.course_runs(settings).current()
+    if run is None:
+        return "no course run yet: start one with decoder run start NAME DATE"
+    return (f"run {run.name!r}, day 1 was {run.starts_on.isoformat()} ({run.time_zone}), "
+            f"today is day {run.day_of(dt.datetime.now(dt.UTC))}; its calendar: decoder run")
+
+
+def cmd_run(settings: PlatformSettings, args) -> int:
+    return runcommand.cmd_run(settings, args, say)
 
 
 def cmd_down(settings: PlatformSettings, args) -> int:
@@ -81,6 +96,7 @@ def cmd_status(settings: PlatformSettings, args) -> int:
                         + "; ".join(problems)))
     if settings.home_size_mb:
         say("homes:   " + homes.describe(settings.homes_root, settings.home_size_mb))
+    say("course:  " + run_line(settings))
     for container in hubprocess.learner_containers(settings):
         say(f"  {container.name:<40} {container.status}")
     return 0 if healthy and not problems else 3
@@ -163,7 +179,7 @@ def cmd_grade_all(settings: PlatformSettings, args) -> int:
 def cmd_export(settings: PlatformSettings, args) -> int:
     """The grades as CSV (nbgrader's columns and ours), from the course service."""
     course = CourseServiceClient(settings)
-    text = course.get("export", query={"week": args.week})["csv"]
+    text = course.get("export", query={"week": args.week, "run": args.run})["csv"]
     if args.output == "-":
         sys.stdout.write(text)
     else:
@@ -245,6 +261,7 @@ def parser() -> argparse.ArgumentParser:
     logs.add_argument("-f", "--follow", action="store_true")
     logs.add_argument("-n", "--lines", type=int, default=100)
     sub.add_parser("build", help="build the images (cached)")
+    runcommand.add_parser(sub)
     grade = sub.add_parser("grade", help="grade one notebook in the sandbox, as a submission")
     grade.add_argument("notebook")
     grade.add_argument("--assignment", required=True, help="e.g. s1-bonjour")
@@ -255,6 +272,8 @@ def parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="the grades as CSV (nbgrader's export columns, then "
                             "week, kind, peer grade and the week's grade); the hub must be up")
     export.add_argument("--week", type=int, help="only this week (default: the whole course)")
+    export.add_argument("--run", help="the course run (default: the current one; see "
+                        "decoder run list)")
     export.add_argument("-o", "--output", default="-", help="file to write (default: stdout)")
     verify = sub.add_parser("verify-badge", help="check a badge (PNG or .jwt) against this "
                             "platform's key (or another issuer's public key)")
@@ -271,7 +290,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 COMMANDS = {"up": cmd_up, "down": cmd_down, "status": cmd_status, "settings": cmd_settings,
-            "logs": cmd_logs, "build": cmd_build, "grade": cmd_grade, "grade-all": cmd_grade_all,
+            "logs": cmd_logs, "build": cmd_build, "run": cmd_run, "grade": cmd_grade,
+            "grade-all": cmd_grade_all,
             "export": cmd_export, "verify-badge": cmd_verify_badge,
             "instructor": cmd_instructor}
 

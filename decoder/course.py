@@ -1,30 +1,37 @@
-"""course/course.toml: the course's weeks, exercises, dates, rubrics and grading weights.
+"""course/course.toml: the course's weeks, exercises, rhythm, rubrics and grading weights.
 
 ``load_course(path)`` returns a :class:`Course` or raises :class:`CourseError` whose message names
 the file, the line and the field, in the platform's language (the catalogue's ``course``
 section: course authors read it). Validation is the JSON Schema in
-``course/course.schema.json`` followed by the rules a schema cannot say (dates in order, names
-that exist, weights that add up). Everything but reading the file is pure.
+``course/course.schema.json`` followed by the rules a schema cannot say (the rhythm in order,
+names that exist, weights that add up). Everything but reading the file is pure.
+
+The file gives the course's **rhythm**, relative to a run's start (schedule.py): each week opens,
+is due and closes its peer review on a day of the run at a time of day. ``course.in_run(run)``
+is the same course with real dates: its ``weeks`` (:class:`Week`) are those of that run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import jsonschema
 
 from .messages import language_of_environment, message, render, say
+from .schedule import DEFAULT_TIME_ZONE, Moment, NotInARun, Run, RunError, Window, zone_of
 from .settings import PROJECT_ROOT
 
 SCHEMA_FILE = PROJECT_ROOT / "course" / "course.schema.json"
 DEFAULT_REVIEWERS = 3  # counted reviews a submission needs (ORA: fewer than each one gives)
 DEFAULT_REVIEWS_TO_GIVE = 4
 COURSE_FILE = PROJECT_ROOT / "course" / "course.toml"
+MOMENTS = ("opens", "due", "peer_review_due")
 
 
 class CourseError(ValueError):
@@ -67,7 +74,21 @@ class Assignment:
 
 
 @dataclass(frozen=True)
+class WeekRhythm:
+    """A week as course.toml writes it: its moments are relative to a run's start."""
+
+    number: int
+    title: str
+    lesson: str
+    opens: Moment
+    due: Moment
+    peer_review_due: Moment
+
+
+@dataclass(frozen=True)
 class Week:
+    """A week of one run: its moments are aware datetimes in the run's time zone."""
+
     number: int
     title: str
     lesson: str
@@ -76,15 +97,59 @@ class Week:
     peer_review_due: dt.datetime
 
 
+LATE_PENALTIES = ("none", "zero", "per_hour")
+
+
+@dataclass(frozen=True)
+class LatePolicy:
+    """What a submission after its week's due date costs (course.toml's ``[late]``): late work
+    is always accepted and marked late; nbgrader's late-submission plug-in gives the penalty
+    (late.py): ``none``, ``zero``, or ``per_hour`` (``points_per_hour`` per started hour)."""
+
+    penalty: str = "none"
+    points_per_hour: float = 0.0
+
+
 @dataclass(frozen=True)
 class Course:
     title: str
     autograde_weight: float
     peer_weight: float
-    weeks: tuple[Week, ...]
+    rhythm: tuple[WeekRhythm, ...]
     assignments: tuple[Assignment, ...] = field(default=())
     badge_week: float = 60.0  # a week's badge: its grade (out of 100) at least this
     badge_course: float = 60.0  # the course's badge: every week's, and a mean at least this
+    time_zone: str = DEFAULT_TIME_ZONE  # of its runs, unless a run says otherwise
+    late: LatePolicy = LatePolicy()
+    run: Run | None = None
+
+    def in_run(self, run: Run) -> Course:
+        """This course as taught in ``run``: its weeks carry that run's dates."""
+        return replace(self, run=run)
+
+    @functools.cached_property
+    def weeks(self) -> tuple[Week, ...]:
+        if self.run is None:
+            raise NotInARun("the course's dates depend on a run: use course.in_run(run)")
+        at = self.run.at
+        return tuple(Week(w.number, w.title, w.lesson, at(w.opens), at(w.due),
+                          at(w.peer_review_due)) for w in self.rhythm)
+
+    @property
+    def week_numbers(self) -> tuple[int, ...]:
+        return tuple(w.number for w in self.rhythm)
+
+    def week_title(self, number: int) -> str:
+        return next(w.title for w in self.rhythm if w.number == number)
+
+    def demo_window(self) -> Window:
+        """The demo's « mid-course » (schedule.mid_course_start): the first peer-reviewed
+        week due and in review, the week after it open."""
+        reviewed = {a.week for a in self.assignments if a.peer_reviewed}
+        ordered = sorted(self.rhythm, key=lambda w: w.opens)
+        first = next((w for w in ordered if w.number in reviewed), ordered[0])
+        later = [w for w in ordered if w.opens > first.opens]
+        return Window(first.due, first.peer_review_due, later[0].opens if later else None)
 
     def week(self, number: int) -> Week:
         return next(w for w in self.weeks if w.number == number)
@@ -175,8 +240,15 @@ def schema_problem(error: jsonschema.ValidationError) -> dict:
     if error.validator == "additionalProperties":
         return message("course.unknown_field",
                        fields=error.message.split("(")[-1].rstrip(")"))
-    if error.validator == "pattern" and "datetime" in str(error.schema.get("pattern")):
-        return message("course.datetime")
+    if isinstance(error.instance, str) and error.instance.startswith(("datetime:",
+                                                                      "not-a-datetime:")):
+        return message("course.absolute_date")  # a course.toml written before runs
+    if error.validator == "pattern" and ":[0-5]" in str(error.schema.get("pattern")):
+        return message("course.time_of_day")
+    if error.validator in ("type", "required") and error.absolute_path and \
+            error.absolute_path[-1] in MOMENTS or (error.validator == "required" and
+                                                    set(error.validator_value) == {"day", "time"}):
+        return message("course.moment")
     if error.validator == "enum":
         return message("course.enum", value=repr(error.instance),
                        allowed=str(error.validator_value))
@@ -188,7 +260,8 @@ def schema_problem(error: jsonschema.ValidationError) -> dict:
 
 def build(data: dict) -> Course:
     weeks = tuple(
-        Week(w["number"], w["title"], w["lesson"], w["opens"], w["due"], w["peer_review_due"])
+        WeekRhythm(w["number"], w["title"], w["lesson"], Moment.of(w["opens"]),
+                   Moment.of(w["due"]), Moment.of(w["peer_review_due"]))
         for w in data["week"]
     )
     assignments = tuple(
@@ -209,8 +282,12 @@ def build(data: dict) -> Course:
     )
     grading = data["grading"]
     badges = data.get("badges", {})
+    late = data.get("late", {})
     return Course(data["title"], grading["autograde_weight"], grading["peer_weight"], weeks,
-                  assignments, badges.get("week", 60.0), badges.get("course", 60.0))
+                  assignments, badges.get("week", 60.0), badges.get("course", 60.0),
+                  data.get("time_zone", DEFAULT_TIME_ZONE),
+                  LatePolicy(late.get("penalty", "none"),
+                             float(late.get("points_per_hour", 0.0))))
 
 
 def check_rules(course: Course, data: dict) -> list[tuple[tuple, dict]]:
@@ -218,16 +295,24 @@ def check_rules(course: Course, data: dict) -> list[tuple[tuple, dict]]:
     problems: list[tuple[tuple, dict]] = []
     if abs(course.autograde_weight + course.peer_weight - 1) > 1e-9:
         problems.append((("grading", "peer_weight"), message("course.weights")))
-    numbers = [w.number for w in course.weeks]
-    for i, week in enumerate(course.weeks):
+    try:
+        zone_of(course.time_zone)
+    except RunError:
+        problems.append((("time_zone",), message("course.time_zone", zone=course.time_zone)))
+    if course.late.penalty == "per_hour" and course.late.points_per_hour <= 0:
+        problems.append((("late", "points_per_hour"), message("course.points_per_hour")))
+    numbers = [w.number for w in course.rhythm]
+    for i, week in enumerate(course.rhythm):
         if numbers.count(week.number) > 1:
             problems.append((("week", i, "number"),
                              message("course.duplicate_week", week=week.number)))
-        for key in ("opens", "due", "peer_review_due"):
-            if getattr(week, key).tzinfo is None:
-                problems.append((("week", i, key), message("course.time_zone")))
-        if not problems and not week.opens < week.due <= week.peer_review_due:
-            problems.append((("week", i, "due"), message("course.date_order")))
+        if not week.opens < week.due:
+            problems.append((("week", i, "due"), message("course.due_before_opening")))
+        elif not week.due <= week.peer_review_due:
+            problems.append((("week", i, "peer_review_due"), message("course.review_before_due")))
+        if i and (week.number <= course.rhythm[i - 1].number
+                  or week.opens < course.rhythm[i - 1].opens):
+            problems.append((("week", i, "opens"), message("course.weeks_in_order")))
     names = [a.name for a in course.assignments]
     for i, assignment in enumerate(course.assignments):
         if names.count(assignment.name) > 1:

@@ -3,6 +3,7 @@ runs the course service, the formgrader and the idle culler."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import stat
 import subprocess
@@ -135,7 +136,31 @@ def prepare(settings: PlatformSettings) -> dict:
     ensure_learner_network(docker.from_env().api, settings)
     if settings.home_size_mb:
         homes.ensure_filesystem(settings.homes_root, settings.homes_image, settings.homes_image_gb)
+    ensure_course_run(settings)
     return accounts
+
+
+def ensure_course_run(settings: PlatformSettings):
+    """The course database's schema, and a run taught: with none yet, the demo's, started so
+    that today is mid-course (kept afterwards: a later start moves no date). The run started,
+    or None when one existed."""
+    from .course import load_course
+    from .service.runs import ensure_run
+
+    runs = course_runs(settings)
+    if runs.current() is not None:  # the usual case: no need to read the course
+        return None
+    return ensure_run(runs, load_course(Path(settings.course_file)), dt.datetime.now(dt.UTC))
+
+
+def course_runs(settings: PlatformSettings):
+    """The course database's runs (a RunStore), its folder made and its schema brought up to
+    date first."""
+    from .service.runs import open_runs
+
+    private_folder(Path(settings.data_dir))
+    private_folder(settings.course_storage)  # where the course database is, by default
+    return open_runs(settings.course_db_url)
 
 
 def start_hub(settings: PlatformSettings, wait_seconds: float = 90.0) -> int:

@@ -5,7 +5,8 @@ What it overrides, and why:
   learner network and its firewall exist, starts as DockerSpawner does, then (unless egress is
   allowed) deletes the container's default route, and returns once the server's port answers
   (the hub's own checks back off to seconds apart).
-- ``get_env()``: adds DECODER_LESSONS, the lesson folders of the weeks open now (course.toml),
+- ``get_env()``: adds DECODER_LESSONS, the lesson folders of the weeks open now in the current
+  course run (course.toml's rhythm, the run in the course service's database),
   what the lab's exchange needs of the settings (service address, size limit, language), and
   DECODER_STAFF for an instructor (their "Cours" menu adds the dashboard and the formgrader).
 - ``create_object()``: adds the hardening to the container's host config (limits, dropped
@@ -33,6 +34,7 @@ from . import homes, protocol
 from .course import load_course_cached, open_lessons
 from .messages import say
 from .network import ensure_firewall, ensure_network, open_ports, remove_default_route
+from .service.runs import run_store
 from .settings import PlatformSettings, process_settings
 
 HOME = "/home/jovyan"
@@ -284,11 +286,21 @@ class DecoderSpawner(DockerSpawner):
     def get_env(self):
         env = super().get_env()
         settings = self.platform
-        course = load_course_cached(Path(settings.course_file))
-        env["DECODER_LESSONS"] = " ".join(open_lessons(course, datetime.now(UTC)))
+        env["DECODER_LESSONS"] = " ".join(self.open_lessons(settings))
         if any(group.name == "instructors" for group in self.user.groups):
             env["DECODER_STAFF"] = "1"  # the staff entries of the lab's "Cours" menu
         return {**env, **lab_environment(settings)}
+
+    def open_lessons(self, settings: PlatformSettings) -> list[str]:
+        """The lesson folders of the weeks open now in the current run (none before a run
+        exists: ``decoder up`` makes the demo's)."""
+        run = run_store(settings.course_db_url).current()
+        if run is None:
+            self.log.warning("No course run: %s gets no lesson (decoder run start NAME DATE)",
+                             self.user.name)
+            return []
+        course = load_course_cached(Path(settings.course_file)).in_run(run)
+        return open_lessons(course, datetime.now(UTC))
 
     async def create_object(self):
         hardening = hardened_host_config(

@@ -16,6 +16,8 @@ command -v mkfs.btrfs >/dev/null || packages+=(btrfs-progs)
 command -v ip >/dev/null || packages+=(iproute2)
 command -v node >/dev/null || packages+=(nodejs npm)
 [ "$want_test" = 1 ] && ! command -v chromium >/dev/null && packages+=(chromium)
+# the date-dependent tests run again under moved clocks (tests/test_any_day.py)
+[ "$want_test" = 1 ] && ! command -v faketime >/dev/null && packages+=(faketime)
 # the course service's store is tested on PostgreSQL too (a throwaway server per test run)
 [ "$want_test" = 1 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && packages+=(postgresql)
 if [ ${#packages[@]} -gt 0 ]; then

@@ -18,7 +18,7 @@ import pytest
 from decoder import homes, hubprocess
 from decoder.settings import PlatformSettings
 from tests.browsers import browser  # noqa: F401 (the browser tests' fixture)
-from tests.course_copy import course_with_fixed_dates
+from tests.course_copy import course_copy
 from tests.hubclient import Learner
 
 TEST_SETTINGS = {
@@ -95,7 +95,7 @@ def cleanup(settings: PlatformSettings) -> None:
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory) -> Platform:
     data_dir = tmp_path_factory.mktemp("platform")
-    course_file = course_with_fixed_dates(data_dir / "course")
+    course_file = course_copy(data_dir / "course")
     settings = PlatformSettings.load(settings_file(data_dir, course_file=str(course_file)),
                                      environ={})
     hubprocess.prepare(settings)

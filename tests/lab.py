@@ -8,9 +8,12 @@ import json
 import tarfile
 import textwrap
 import time
+from pathlib import Path
 
 import nbformat
 
+from decoder.course import Course, load_course
+from decoder.service.runs import RunStore
 from decoder.service.store import Store
 
 API_CALL = textwrap.dedent('''
@@ -104,6 +107,17 @@ def master(platform, name: str = NAME) -> nbformat.NotebookNode:
 
 def store(platform) -> Store:
     return Store(platform.settings.course_db_url)
+
+
+def current_run(platform) -> str:
+    """The name of the run the platform teaches (the demo's, made by hubprocess.prepare)."""
+    return RunStore(store(platform).engine).current().name
+
+
+def served_course(platform) -> Course:
+    """The course as the platform under test serves it: its own copy, in its current run."""
+    run = RunStore(store(platform).engine).current()
+    return load_course(Path(platform.settings.course_file)).in_run(run)
 
 
 def fetch_and_solve(platform, learner, *, right: bool, edit=None) -> nbformat.NotebookNode:

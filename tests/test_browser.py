@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from decoder.dates import when
+from tests import lab
 from tests.browsers import CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.docker, pytest.mark.browser]
@@ -84,6 +86,8 @@ def test_learner_submits_from_the_assignment_list_and_reads_the_feedback(platfor
     course_page = opened.value
     course_page.wait_for_url(re.compile(r"/services/course/course"))
     expect(course_page.locator("body")).to_contain_text("Dire bonjour")
+    expect(course_page.locator("body")).to_contain_text(
+        f"À rendre avant le {when(lab.served_course(platform).week(2).due, 'fr')}.")
     course_page.close()
 
     # nbgrader's assignment list, from its menu: in French, exercises named by their titles
@@ -92,13 +96,22 @@ def test_learner_submits_from_the_assignment_list_and_reads_the_feedback(platfor
     released = page.locator("#released_assignments_list")
     expect(page.locator("#assignments")).to_contain_text("Exercices à récupérer")
     row = released.locator(".list_item").filter(has_text="Dire bonjour")
-    expect(row).to_contain_text("Semaine 1 · à rendre le 11/01/2020")
+    # week 1 is due in the demo's run (mid-course): its date in French, Paris time, and what
+    # a learner may still do
+    due = when(lab.served_course(platform).week(1).due, "fr")
+    assert due.endswith("à 23 h 59")
+    expect(row).to_contain_text(f"Semaine 1 · à rendre le {due} (date passée")
     row.get_by_role("button", name="Récupérer").click()
     fetched = page.locator("#fetched_assignments_list .list_item").filter(has_text="Dire bonjour")
     fetched.get_by_role("button", name="Rendre").click()
 
-    # graded in the sandbox within seconds: the submission comes back with its feedback
+    # graded in the sandbox within seconds: the submission comes back with its feedback,
+    # named by when it was handed in (French, Paris time: no UTC, no microseconds)
     submitted = page.locator("#submitted_assignments_list")
+    expect(submitted.locator(".list_item").first).to_contain_text(
+        re.compile(r"rendu le [^ ]+ \d+(er)? [^ ]+ 20\d\d à \d+ h \d\d, en retard"),
+        timeout=60_000)
+    expect(submitted).not_to_contain_text("UTC")
     submitted.get_by_text("(voir le retour)").first.click()
 
     # the feedback page, opened from the file browser, shows the score and each test

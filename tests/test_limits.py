@@ -13,7 +13,7 @@ from decoder import hubprocess, protocol
 from decoder.service.store import Store
 from decoder.settings import PlatformSettings
 from tests.conftest import TEST_SETTINGS, cleanup, settings_file
-from tests.course_copy import course_with_fixed_dates
+from tests.course_copy import course_copy
 from tests.hubclient import Learner
 from tests.pages import api_token
 from tests.test_trust import logs_in, sign_up
@@ -42,7 +42,7 @@ def small_platform(tmp_path_factory, values: dict, operator_lines: str = ""):
     """A platform of its own with these settings (and lines for the hub's other classes in
     the operator's file), stopped and cleaned up at the end."""
     data_dir = tmp_path_factory.mktemp(values["instance"])
-    course = course_with_fixed_dates(data_dir / "course")
+    course = course_copy(data_dir / "course")
     path = settings_file(data_dir, **{**values, "course_file": str(course)})
     path.write_text(path.read_text() + operator_lines)
     settings = PlatformSettings.load(path, environ={})
@@ -133,5 +133,5 @@ def test_a_full_disk_refuses_sign_ups_and_submissions_and_damages_nothing(odd):
         headers={"Authorization": f"token {api_token(learner)}"}, timeout=60)
     assert answer.status_code == 507
     assert "manque de place pour enregistrer votre travail" in answer.json()["message"]
-    assert Store(odd.course_db_url).submissions_of("bruno", None) == []
+    assert Store(odd.course_db_url).submissions_of("bruno", run=None) == []
     assert not list((odd.course_storage / "submissions").glob("**/*.ipynb"))

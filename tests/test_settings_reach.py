@@ -36,6 +36,7 @@ def test_the_decoder_command_reads_the_file(platform):
     status = platform.decoder("status")
     assert status.returncode == 0, status.stdout + status.stderr
     assert f"answering at http://127.0.0.1:{platform.settings.public_port}" in status.stdout
+    assert "course:  run 'demo', day 1 was" in status.stdout  # the file's data folder's run
 
 
 def test_the_hub_gives_the_learners_lab_the_files_values(platform, learner_a):

@@ -1,7 +1,9 @@
 """Badges earned, issued once and kept: a week's badge when the learner's grade of that week
 reaches ``[badges] week`` of course.toml, the course's when every week's is earned and their
 mean reaches ``[badges] course``. Each is an Open Badges 3.0 credential signed by the platform
-(badges.py), stored with its issue date so that it never changes once downloaded."""
+(badges.py), stored with its issue date so that it never changes once downloaded. Badges are
+earned in the current course run (a learner who takes the course again earns them again in
+the new run) and kept for ever: a learner's page shows all of theirs."""
 
 from __future__ import annotations
 
@@ -25,11 +27,12 @@ from .view import CourseView
 table = sa.Table(
     "badges", metadata,
     sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("run", sa.String(64), nullable=False),
     sa.Column("username", sa.String(255), nullable=False, index=True),
     sa.Column("achievement", sa.String(64), nullable=False),
     sa.Column("issued_at", sa.DateTime, nullable=False),
     sa.Column("token", sa.Text, nullable=False),
-    sa.UniqueConstraint("username", "achievement"),
+    sa.UniqueConstraint("run", "username", "achievement"),
 )
 COURSE = "cours"
 
@@ -82,17 +85,18 @@ class BadgeService:
         """The learner's badges, issuing those newly earned (``found``: their exercises'
         states, and ``versions``: the stores' state, when the caller has them already)."""
         course = self.view.course
+        run = course.run.name
         if found is None:
-            found = progress.states(self.view.history(who.name),
-                                    self.view.store.fetched(who.name))
-        peer = {key: value for key, value in self.view.peer_points(versions).items()
+            found = progress.states(self.view.history(course, who.name),
+                                    self.view.store.fetched(who.name, run=run))
+        peer = {key: value for key, value in self.view.peer_points(course, versions).items()
                 if key[0] == who.name}
         weeks = progress.week_grades(course, who.name, found, peer)
         rows = self._badges_of(who.name)
-        held = {row["achievement"] for row in rows}
+        held = {row["achievement"] for row in rows if row["run"] == run}
         new = [achievement for achievement in earned(course, weeks) if achievement not in held]
         for achievement in new:
-            self._issue(who.name, achievement)  # checks again: two requests at once issue once
+            self._issue(who.name, achievement, run)  # checks again: two at once issue once
         if new:
             rows = self._badges_of(who.name)
         return [{"id": row["id"], "name": self._name(row["achievement"])} for row in rows]
@@ -110,10 +114,11 @@ class BadgeService:
         return say("dashboard.badge_week", self.language, number=week.number,
                    title=week.title)
 
-    def _issue(self, username: str, achievement: str) -> None:
+    def _issue(self, username: str, achievement: str, run: str) -> None:
         with self.engine.begin() as db:
             if db.execute(sa.select(table.c.id).where(
-                    table.c.username == username, table.c.achievement == achievement)).first():
+                    table.c.run == run, table.c.username == username,
+                    table.c.achievement == achievement)).first():
                 return
             badge_id = uuid.uuid4().hex
             issued = dt.datetime.now(dt.UTC)
@@ -132,7 +137,7 @@ class BadgeService:
             token = badges.sign(vc, self.key, kid=f"{self.issuer_id}#key-1")
             try:
                 with db.begin_nested():
-                    db.execute(table.insert().values(id=badge_id, username=username,
+                    db.execute(table.insert().values(id=badge_id, username=username, run=run,
                                                      achievement=achievement,
                                                      issued_at=issued.replace(tzinfo=None),
                                                      token=token))
@@ -147,7 +152,9 @@ class BadgeService:
             raise Refused(404, "no_such_badge")
         vc = badges.verify(row["token"], self.key.public_key())
         image = badge_image(self.view.course.title, self._name(row["achievement"]))
-        return {"id": badge_id, "name": vc["name"], "issued": as_utc(row["issued_at"]),
+        zone = self.view.course.run.zone
+        return {"id": badge_id, "name": vc["name"],
+                "issued": as_utc(row["issued_at"]).astimezone(zone),
                 "token": row["token"], "credential": vc, "png": badges.bake(image, row["token"]),
                 "verify": f"{self.base}/{badge_id}/verify"}
 
@@ -173,5 +180,10 @@ class BadgeService:
             vc = badges.verify(token or "", self.key.public_key())
         except badges.BadgeInvalid as error:
             return {"valid": False, "reason": str(error)}
-        return {"valid": True, "name": vc["name"], "issued": vc["issuanceDate"],
+        try:  # shown in the course's time zone, as every date of ours
+            issued = dt.datetime.fromisoformat(vc["issuanceDate"].replace("Z", "+00:00"))
+            issued = issued.astimezone(self.view.course.run.zone)
+        except (ValueError, AttributeError):
+            issued = vc["issuanceDate"]
+        return {"valid": True, "name": vc["name"], "issued": issued,
                 "issuer": vc["issuer"]["name"], "subject": vc["credentialSubject"]["id"]}

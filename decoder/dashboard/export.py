@@ -2,9 +2,11 @@
 first (``nbgrader export``: assignment, duedate, timestamp, student_id, last_name, first_name,
 email, raw_score, late_submission_penalty, score, max_score), then ours: the week, the kind of
 exercise, the peer grade of a peer-reviewed one, and the learner's grade of the week out of 100
-(course.toml's [grading]). A week's export holds that week's exercises; the whole course's
-export adds a row per learner, ``assignment = "cours"``, whose ``week_grade`` is the mean of
-their weeks.
+(course.toml's [grading]). ``late_submission_penalty`` is what nbgrader's late-submission plug-in
+took off (course.toml's [late], late.py): ``score`` is ``raw_score`` less it, as nbgrader's own
+export counts. Dates are those of the course run exported. A week's export holds that week's
+exercises; the whole course's export adds a row per learner, ``assignment = "cours"``, whose
+``week_grade`` is the mean of their weeks.
 """
 
 from __future__ import annotations
@@ -39,10 +41,12 @@ def grades_csv(course: Course, learners: list[str],
             peer = peer_points.get((learner, assignment.name)) if assignment.peer_reviewed \
                 else None
             score = peer if assignment.peer_reviewed else state.score
+            penalty = 0.0 if assignment.peer_reviewed else state.penalty
+            raw = None if score is None else score + penalty
             writer.writerow([
                 assignment.name, course.week(assignment.week).due.isoformat(),
                 submitted_at.get((learner, assignment.name), ""), learner, "", "", "",
-                _number(score), 0, _number(score), assignment.points,
+                _number(raw), _number(penalty), _number(score), assignment.points,
                 assignment.week, assignment.kind,
                 _number(peer) if assignment.peer_reviewed else "",
                 assignment.points if assignment.peer_reviewed else "",

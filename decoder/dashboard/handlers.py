@@ -6,6 +6,7 @@ import asyncio
 import functools
 import gzip
 import json
+import re
 
 from tornado import web
 
@@ -16,6 +17,7 @@ from . import pages
 from .view import CourseView
 
 NAME = r"([a-z0-9][a-z0-9-]{1,40})"
+NAME_ONLY = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
 class ViewHandler(PageHandler):
@@ -26,6 +28,10 @@ class ViewHandler(PageHandler):
     def week(self) -> int | None:
         value = self.get_query_argument("week", "")
         return plain_number(value, 3)
+
+    def run(self) -> str | None:
+        """The course run asked for (``?run=NAME``); None: the current one."""
+        return self.get_query_argument("run", "")[:64] or None
 
 
 class CoursePage(ViewHandler):
@@ -61,7 +67,7 @@ class Dashboard(ViewHandler):
     async def get(self):
         try:
             page = await self.call(self.view.dashboard_html, self.week(), self.xsrf,
-                                   self.language)
+                                   self.language, self.run())
         except Refused as refused:
             return self.show_refusal(refused)
         self.show(page)
@@ -78,13 +84,14 @@ class Export(ViewHandler):
     @web.authenticated
     async def get(self):
         try:
-            text = await self.call(self.view.export, self.week())
+            text = await self.call(self.view.export, self.week(), self.run())
         except Refused as refused:
             return self.show_refusal(refused)
-        week = self.week()
+        week, run = self.week(), self.run()
         self.set_header("Content-Type", "text/csv; charset=utf-8")
-        self.set_header("Content-Disposition", "attachment; filename="
-                        f"notes-{'semaine-' + str(week) if week else 'cours'}.csv")
+        self.set_header("Content-Disposition", "attachment; filename=notes-"
+                        + (f"{run}-" if run and NAME_ONLY.match(run) else "")
+                        + f"{'semaine-' + str(week) if week else 'cours'}.csv")
         self.set_header("Vary", "Accept-Encoding")
         if "gzip" in self.request.headers.get("Accept-Encoding", ""):
             # a whole class's CSV (MBs) compressed once per state of the data, not per request

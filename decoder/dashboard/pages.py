@@ -3,10 +3,12 @@ appear only on the instructors' pages; plots are inline SVG drawn by plots.py.""
 
 from __future__ import annotations
 
+import datetime as dt
 from html import escape
 
+from ..dates import day, when
 from ..messages import say
-from ..peer.pages import form, page, when
+from ..peer.pages import form, page
 from .plots import histogram
 
 SERVICE = "/services/course"
@@ -34,11 +36,13 @@ def course_page(state: dict, badges: list[dict], language: str) -> str:
             elif progress.grading:
                 status, link = t("grading"), ""
             elif progress.submissions:
-                status, link = t("submitted"), ""
+                status, link = t("submitted_late" if progress.late else "submitted"), ""
             elif progress.started:
                 status, link = t("started"), ""
             else:
                 status, link = t("not_started"), ""
+            if progress.late and progress.score is not None:
+                status += " " + t("late_note")
             css = "ok" if progress.passed else ""
             rows.append(f"<tr class='{css}' id='exercise-{assignment.name}'>"
                         f"<td>{escape(assignment.title)}<br><small>{escape(assignment.name)}"
@@ -60,12 +64,30 @@ def dashboard_page(state: dict, xsrf: str, language: str) -> str:
     def t(key: str, **params) -> str:
         return escape(say(f"dashboard.{key}", language, **params))
 
+    run = state["run"]
+    shown_run = "" if state["current"] and run.name == state["current"].name \
+        else f"run={escape(run.name)}"
+
+    def query(*pairs: str) -> str:
+        kept = [pair for pair in (shown_run, *pairs) if pair]
+        return "?" + "&amp;".join(kept) if kept else ""
+
     weeks = " · ".join(
-        [f"<a href='{SERVICE}/staff/'>{t('all_weeks')}</a>"] +
-        [f"<a href='{SERVICE}/staff/?week={w.number}'>{t('week_short', number=w.number)}</a>"
-         for w in state["weeks"]])
-    export = f"{SERVICE}/staff/export.csv" + (f"?week={state['week']}" if state["week"] else "")
-    parts = [f"<h1>{t('dashboard_title')}</h1>", f"<p id='weeks'>{weeks}</p>",
+        [f"<a href='{SERVICE}/staff/{query()}'>{t('all_weeks')}</a>"] +
+        [f"<a href='{SERVICE}/staff/{query(f'week={w.number}')}'>"
+         f"{t('week_short', number=w.number)}</a>" for w in state["weeks"]])
+    export = f"{SERVICE}/staff/export.csv" + query(f"week={state['week']}" if state["week"]
+                                                   else "")
+    others = [other for other in state["runs"] if other.name != run.name]
+    current = state["current"]
+    runs = f"<p id='run'>{t('run', run=run.name, start=day(run.starts_on, language), zone=run.time_zone)}" + (  # noqa: E501
+        f" · {t('run_current')}" if current and current.name == run.name else "") + "</p>"
+    if others:
+        runs += f"<p id='other-runs'>{t('other_runs')} " + " · ".join(
+            f"<a href='{SERVICE}/staff/" + ("" if current and other.name == current.name
+                                            else f"?run={escape(other.name)}")
+            + f"'>{escape(other.name)}</a>" for other in others) + "</p>"
+    parts = [f"<h1>{t('dashboard_title')}</h1>", runs, f"<p id='weeks'>{weeks}</p>",
              f"<p>{t('learners', count=state['learners'])} · "
              f"<a id='export' href='{export}'>{t('export')}</a></p>"]
     cards = []
@@ -90,10 +112,15 @@ def dashboard_page(state: dict, xsrf: str, language: str) -> str:
             f"<section class='exercise' id='exercise-{assignment.name}'>"
             f"<h3>{escape(assignment.title)} <small>({escape(assignment.name)}, "
             f"{t('week_short', number=assignment.week)})</small></h3>"
-            f"<p>{t('counts', started=item.started, submitted=item.submitted, passed=item.passed, learners=item.learners)}</p>"  # noqa: E501
+            f"<p>{t('counts', started=item.started, submitted=item.submitted, late=item.late, passed=item.passed, learners=item.learners)}</p>"  # noqa: E501
             f"<div class='plot'>{plot}</div>{extra}</section>")
     parts.append("".join(cards))
-    risky = "".join(f"<tr><td>{escape(name)}</td><td>{t('risk_' + reason, **params)}</td></tr>"
+    def said(params: dict) -> dict:
+        return {key: day(value, language, run.zone) if isinstance(value, dt.datetime)
+                else "—" if value is None else value for key, value in params.items()}
+
+    risky = "".join(f"<tr><td>{escape(name)}</td>"
+                    f"<td>{t('risk_' + reason, **said(params))}</td></tr>"
                     for name, reason, params in state["at_risk"])
     parts.append(f"<h2>{t('at_risk')}</h2>" + (
         f"<table id='at-risk'><tbody>{risky}</tbody></table>" if risky
@@ -127,7 +154,9 @@ def verification_page(result: dict | None, language: str) -> str:
 
     shown = ""
     if result is not None:
-        shown = (f"<p id='verdict' class='ok'>{t('valid', name=result['name'], issuer=result['issuer'], date=result['issued'])}</p>"  # noqa: E501
+        issued = result.get("issued")
+        issued = when(issued, language) if isinstance(issued, dt.datetime) else issued
+        shown = (f"<p id='verdict' class='ok'>{t('valid', name=result['name'], issuer=result['issuer'], date=issued)}</p>"  # noqa: E501
                  if result["valid"] else
                  f"<p id='verdict' class='error'>{t('invalid', reason=result['reason'])}</p>")
     return page(language, say("dashboard.verify_title", language), f"""

@@ -2,9 +2,10 @@
 submitted, who passed (their newest graded submission has every point), the newest scores; per
 week, each learner's grade (course.toml's [grading]); and the learners at risk.
 
-A learner is **at risk** with no activity for ``IDLE_DAYS`` (7) days (the hub's last activity:
-JupyterLab, pages, submissions), or after ``FAILED_IN_A_ROW`` (3) graded submissions in a row
-below full marks on one exercise (the newest three).
+A learner is **at risk** with no activity for ``IDLE_DAYS`` (7) days of the course run (the hub's
+last activity: JupyterLab, pages, submissions; the days before the run began do not count), or
+after ``FAILED_IN_A_ROW`` (3) graded submissions in a row below full marks on one exercise (the
+newest three).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class ExerciseState:
     max_score: float | None = None
     submission: int | None = None  # the newest graded submission (its feedback)
     failed_in_a_row: int = 0
+    late: bool = False  # their newest submission came after the due date
+    penalty: float = 0.0  # taken off the newest graded submission's score for lateness
 
     @property
     def passed(self) -> bool:
@@ -51,6 +54,7 @@ class ExerciseStats:
     started: int = 0
     submitted: int = 0
     passed: int = 0
+    late: int = 0
     scores: list[float] = field(default_factory=list)
 
 
@@ -64,11 +68,13 @@ def states(history: Iterable[Mapping], fetched: set[tuple[str, str]]
         state = found.setdefault((row["username"], row["assignment"]), ExerciseState())
         state.started = True
         state.submissions += 1
+        state.late = row.get("late_by", 0) > 0
         graded = row["score"] is not None
         state.grading = not graded and row["state"] in ("queued", "running")
         if graded:
             state.score, state.max_score, state.submission = (row["score"], row["max_score"],
                                                               row["id"])
+            state.penalty = row.get("penalty", 0.0)
             failed = row["score"] < row["max_score"]
             state.failed_in_a_row = state.failed_in_a_row + 1 if failed else 0
     return found
@@ -91,6 +97,7 @@ def exercise_stats(course: Course, learners: list[str],
             item.started += state.started
             item.submitted += state.submissions > 0
             item.passed += state.passed
+            item.late += state.submissions > 0 and state.late
             if state.score is not None:
                 item.scores.append(state.score)
         stats.append(item)
@@ -98,20 +105,20 @@ def exercise_stats(course: Course, learners: list[str],
 
 
 def at_risk(learners: Iterable[Learner], found: Mapping[tuple[str, str], ExerciseState],
-            now: dt.datetime) -> list[tuple[str, str, dict]]:
-    """(learner, reason key, its parameters) for each learner at risk, by name."""
+            now: dt.datetime, since: dt.datetime | None = None) -> list[tuple[str, str, dict]]:
+    """(learner, reason key, its parameters) for each learner at risk, by name; ``since``:
+    when the run's first week opened (idle days are counted from then at the earliest)."""
     failing: dict[str, list[tuple[str, int]]] = {}
     for (name, exercise), state in sorted(found.items()):
         if state.failed_in_a_row >= FAILED_IN_A_ROW:
             failing.setdefault(name, []).append((exercise, state.failed_in_a_row))
     risky = []
     for learner in sorted(learners, key=lambda item: item.name):
-        idle = learner.last_activity is None or \
-            now - learner.last_activity > dt.timedelta(days=IDLE_DAYS)
+        counted_from = [moment for moment in (learner.last_activity, since) if moment]
+        idle = not counted_from or now - max(counted_from) > dt.timedelta(days=IDLE_DAYS)
         if idle:
-            since = learner.last_activity.strftime("%d/%m/%Y") if learner.last_activity \
-                else "—"
-            risky.append((learner.name, "idle", {"since": since, "days": IDLE_DAYS}))
+            risky.append((learner.name, "idle", {"since": learner.last_activity,
+                                                 "days": IDLE_DAYS}))
         for exercise, count in failing.get(learner.name, []):
             risky.append((learner.name, "failing", {"exercise": exercise, "count": count}))
     return risky

@@ -1,15 +1,20 @@
 """What the course page, the dashboard and the export show, gathered from the course service's
-stores and the hub (I/O here; the reckoning is progress.py's and export.py's)."""
+stores and the hub (I/O here; the reckoning is progress.py's and export.py's).
+
+Everything is one course run's: the current one (a learner's course page), or one an instructor
+names (the dashboard and the export, ``?run=NAME``; the current one by default)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
 
+from .. import late
 from ..course import Course
 from ..peer.service import PeerService
 from ..service.marks import Marks, marked_score
 from ..service.rules import Refused
+from ..service.runs import Courses
 from ..service.service import Identity
 from ..service.snapshots import Snapshots
 from ..service.store import Store
@@ -23,71 +28,95 @@ def to_the_hour(moment):
 
 
 class CourseView:
-    def __init__(self, store: Store, peer: PeerService, course: Callable[[], Course],
+    def __init__(self, store: Store, peer: PeerService, courses: Courses,
                  learners: Callable[[], list[progress.Learner]],
                  instructors: Callable[[], set[str]],
                  now: Callable[[], dt.datetime] | None = None,
                  marks: Callable[[], dict[tuple[str, str], Marks]] | None = None,
                  marks_version: Callable[[], object] | None = None):
-        self.store, self.peer, self._course = store, peer, course
+        self.store, self.peer, self.courses = store, peer, courses
         self._hub_learners, self._instructors = learners, instructors
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
         self._marks = marks or dict
         self._marks_version = marks_version or (lambda: None)
         self.snapshots = Snapshots()
 
-    def history(self, username: str | None = None) -> list[dict]:
-        """The store's history, each graded score counting the instructors' marks (the
-        formgrader's points given by hand)."""
+    def history(self, course: Course, username: str | None = None) -> list[dict]:
+        """The store's history of the course's run, each graded score counting the
+        instructors' marks (the formgrader's points given by hand) less the late penalty
+        (course.toml's [late], nbgrader's plug-in); each row says how late it came."""
         marks = self._marks()
-        if not marks:
-            return self.store.history(username)
-        return [{**row, "score": marked_score(row["score"], row["submitted_at"],
-                                              marks.get((row["username"], row["assignment"])))}
-                for row in self.store.history(username)]
+        due = {a.name: course.week(a.week).due for a in course.assignments}
+        rows = []
+        for row in self.store.history(username, run=course.run.name):
+            seconds = late.seconds_late(row["submitted_at"], due[row["assignment"]]) \
+                if row["assignment"] in due else 0.0
+            score = marked_score(row["score"], row["submitted_at"],
+                                 marks.get((row["username"], row["assignment"])))
+            penalty = late.penalty(course.late, row["username"], score, seconds) \
+                if score is not None and seconds else 0.0
+            rows.append({**row, "score": None if score is None else score - penalty,
+                         "penalty": penalty, "late_by": seconds})
+        return rows
 
-    def _state_key(self, *what, versions: tuple | None = None) -> tuple:
+    def _state_key(self, course: Course, *what, versions: tuple | None = None) -> tuple:
         """Names the state of everything the class-wide pages are made of. Time and activity
         count to the hour: they only decide who is at risk (7 days without activity), and a
         class at work moves its activity every few minutes, which would otherwise work the
         whole class out again each time."""
         people = tuple((learner.name, to_the_hour(learner.last_activity))
                        for learner in self._hub_learners())
-        return (*what, *(versions or self.peer.versions()), self._marks_version(), hash(people),
-                frozenset(self._instructors()), to_the_hour(self.now()))
+        return (course.run, *what, *(versions or self.peer.versions()), self._marks_version(),
+                hash(people), frozenset(self._instructors()), to_the_hour(self.now()))
 
-    def _learners(self, history: list[dict] | None = None) -> list[progress.Learner]:
-        """The class: the hub's learners (with their activity, asked every 30 s), and anyone
-        who worked in the course since (not an instructor)."""
-        known = {learner.name: learner for learner in self._hub_learners()}
+    def _learners(self, course: Course,
+                  history: list[dict] | None = None) -> list[progress.Learner]:
+        """The class of the course's run: anyone who worked in it (not an instructor), and,
+        for the current run, every learner of the hub (with their activity, asked every
+        30 s): whoever signs up joins the run being taught."""
+        current = self.courses.runs.current()
+        known = {learner.name: learner for learner in self._hub_learners()} \
+            if current is not None and course.run.name == current.name else {}
         staff = self._instructors()
         worked = {row["username"] for row in (history or [])} | \
-            {name for name, _ in self.store.fetched()}
+            {name for name, _ in self.store.fetched(run=course.run.name)}
         for name in worked - set(known) - staff:
             known[name] = progress.Learner(name, None)
         return sorted(known.values(), key=lambda learner: learner.name)
 
     @property
     def course(self) -> Course:
-        return self._course()
+        """The course in the current run."""
+        return self.courses()
+
+    def course_of(self, run: str | None) -> Course:
+        """The course in run ``run`` (None: the current one), or a 404 saying so."""
+        try:
+            return self.courses.of(run)
+        except KeyError:
+            raise Refused(404, "unknown_run", run=str(run)[:64]) from None
 
     def _teacher(self, who: Identity) -> None:
         if not who.may_teach:
             raise Refused(403, "instructors_only")
 
-    def peer_points(self, versions: tuple | None = None) -> dict[tuple[str, str], int | None]:
-        """Each learner's peer grade on each peer-reviewed exercise (newest submission), worked
-        out once per state of the reviews (a learner's course page and badges need theirs)."""
-        return self.snapshots.get(self._state_key("peer points", versions=versions),
-                                  self._peer_points)
+    def peer_points(self, course: Course | None = None,
+                    versions: tuple | None = None) -> dict[tuple[str, str], int | None]:
+        """Each learner's peer grade on each peer-reviewed exercise (newest submission in the
+        run), worked out once per state of the reviews (a learner's course page and badges
+        need theirs)."""
+        course = course or self.course
+        return self.snapshots.get(self._state_key(course, "peer points", versions=versions),
+                                  lambda: self._peer_points(course))
 
-    def _peer_points(self) -> dict[tuple[str, str], int | None]:
+    def _peer_points(self, course: Course) -> dict[tuple[str, str], int | None]:
         points = {}
-        for assignment in self.course.assignments:
+        peer = self.peer.for_run(course)
+        for assignment in course.assignments:
             if not assignment.peer_reviewed:
                 continue
-            candidates, _ = self.peer.peer_store.pool(assignment.name)
-            grades = self.peer.grades(assignment)
+            candidates, _ = peer.peer_store.pool(assignment.name, course.run.name)
+            grades = peer.grades(assignment)
             for candidate in candidates:
                 if not candidate.withdrawn:
                     points[(candidate.author, assignment.name)] = \
@@ -96,64 +125,73 @@ class CourseView:
 
     # ---- instructors ----
 
-    def dashboard(self, who: Identity, week: int | None = None) -> dict:
+    def dashboard(self, who: Identity, week: int | None = None, run: str | None = None) -> dict:
         self._teacher(who)
-        return self.snapshots.get(self._state_key("dashboard", week),
-                                  lambda: self._dashboard(who, week))
+        course = self.course_of(run)
+        return self.snapshots.get(self._state_key(course, "dashboard", week),
+                                  lambda: self._dashboard(who, course, week))
 
-    def dashboard_html(self, who: Identity, week: int | None, xsrf: str, language: str) -> str:
+    def dashboard_html(self, who: Identity, week: int | None, xsrf: str, language: str,
+                       run: str | None = None) -> str:
         """The dashboard's page, drawn once per state of the data (each form's xsrf token
         written in afterwards: it is the reader's own)."""
         self._teacher(who)
-        key = self._state_key("dashboard", week)
+        course = self.course_of(run)
+        key = self._state_key(course, "dashboard", week)
 
         def draw() -> str:
-            state = self.snapshots.get(key, lambda: self._dashboard(who, week))
+            state = self.snapshots.get(key, lambda: self._dashboard(who, course, week))
             return pages.dashboard_page(state, XSRF_SLOT, language)
         return self.snapshots.get((*key, "page", language), draw).replace(XSRF_SLOT, xsrf)
 
-    def _dashboard(self, who: Identity, week: int | None) -> dict:
-        course, now = self.course, self.now()
-        history = self.history()
-        people = self._learners(history)
+    def _dashboard(self, who: Identity, course: Course, week: int | None) -> dict:
+        now, run = self.now(), course.run
+        history = self.history(course)
+        people = self._learners(course, history)
         names = [learner.name for learner in people]
-        found = progress.states(history, self.store.fetched())
+        found = progress.states(history, self.store.fetched(run=run.name))
         peer = {}
+        reviews = self.peer.for_run(course)
         for assignment in course.assignments:
             if assignment.peer_reviewed and (week is None or assignment.week == week):
-                state = self.peer.staff_overview(who, assignment.name)
+                state = reviews.staff_overview(who, assignment.name)
                 peer[assignment.name] = {
                     "waiting": sum(1 for s in state["submissions"]
                                    if not s["withdrawn"] and s["done"] < s["needed"]),
                     "flagged": sum(1 for r in state["flagged"] if not r["hidden"]),
                     "far": sum(1 for c in state["calibrations"].values() if c.far)}
-        return {"week": week, "weeks": course.weeks, "learners": len(names),
+        return {"week": week, "weeks": course.weeks, "learners": len(names), "run": run,
+                "runs": self.courses.runs.all(), "current": self.courses.runs.current(),
                 "exercises": progress.exercise_stats(course, names, found, week),
-                "peer": peer, "at_risk": progress.at_risk(people, found, now),
-                "released": self.store.released_hidden()}
+                "peer": peer, "released": self.store.released_hidden(run=run.name),
+                "at_risk": progress.at_risk(people, found, now, since=run.at(
+                    course.rhythm[0].opens))}
 
-    def export(self, who: Identity, week: int | None = None) -> str:
+    def export(self, who: Identity, week: int | None = None, run: str | None = None) -> str:
         self._teacher(who)
-        return self.snapshots.get(self._state_key("export", week), lambda: self._export(week))
+        course = self.course_of(run)
+        return self.snapshots.get(self._state_key(course, "export", week),
+                                  lambda: self._export(course, week))
 
-    def _export(self, week: int | None) -> str:
-        course = self.course
-        history = self.history()
-        names = [learner.name for learner in self._learners(history)]
-        found = progress.states(history, self.store.fetched())
+    def _export(self, course: Course, week: int | None) -> str:
+        history = self.history(course)
+        names = [learner.name for learner in self._learners(course, history)]
+        found = progress.states(history, self.store.fetched(run=course.run.name))
         submitted = {}
         for row in history:
             submitted[(row["username"], row["assignment"])] = row["submitted_at"].isoformat()
-        peer = self.peer_points()
+        peer = self.peer_points(course)
         weeks = {name: progress.week_grades(course, name, found, peer) for name in names}
         return export.grades_csv(course, names, found, submitted, peer, weeks, week)
 
     # ---- learners ----
 
     def course_page(self, who: Identity) -> dict:
-        """Where the learner stands: each open week's exercises, what opens next."""
+        """Where the learner stands in the current run: each open week's exercises, what
+        opens next."""
         course, now, versions = self.course, self.now(), self.peer.versions()
-        found = progress.states(self.history(who.name), self.store.fetched(who.name))
+        found = progress.states(self.history(course, who.name),
+                                self.store.fetched(who.name, run=course.run.name))
         weeks = []
         for week in course.weeks:
             if week.opens > now:
@@ -168,4 +206,5 @@ class CourseView:
             weeks.append({"week": week, "items": items})
         upcoming = [week for week in course.weeks if week.opens > now]
         return {"name": who.name, "weeks": weeks, "found": found, "versions": versions,
+                "course": course, "now": now,
                 "next": min(upcoming, key=lambda week: week.opens) if upcoming else None}

@@ -9,9 +9,9 @@ token. No page shows a reviewer's name to an author, or an author's name to a re
 
 from __future__ import annotations
 
-import datetime as dt
 from html import escape
 
+from ..dates import when
 from ..messages import say
 from ..service.feedback import STYLE
 from .sanitize import markdown_html
@@ -22,13 +22,6 @@ fieldset { margin: 1em 0; border: 1px solid #ccc; } legend { font-weight: bold; 
 textarea { width: 100%; min-height: 5em; } .cell { border-left: 4px solid #ddd; margin: 1em 0;
 padding-left: .8em; } .note { color: #555; } .flag { color: #a33; } button { margin: .5em 0; }
 """
-
-
-def when(moment: dt.datetime | None, language: str) -> str:
-    if moment is None:
-        return "—"
-    return moment.astimezone(dt.UTC).strftime("%d/%m/%Y %H:%M UTC" if language != "en"
-                                              else "%Y-%m-%d %H:%M UTC")
 
 
 def page(language: str, title: str, body: str) -> str:

@@ -10,6 +10,7 @@ staff review that replaces the peers'; every such action is recorded with who an
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 from collections.abc import Callable
@@ -50,16 +51,30 @@ class PeerService:
         reads it once and passes it on."""
         return self.store.version(), self.peer_store.version()
 
-    def pool_index(self, name: str, versions: tuple | None = None) -> allocation.PoolIndex:
-        """The exercise's newest submissions and its reviews by person, read once per state
-        of the stores (each learner's pages need the class's pool to say what they owe)."""
-        key = (name, *(versions or self.versions()))
+    def pool_index(self, name: str, run: str,
+                   versions: tuple | None = None) -> allocation.PoolIndex:
+        """The exercise's newest submissions in ``run`` and their reviews by person, read once
+        per state of the stores (each learner's pages need the class's pool to say what they
+        owe)."""
+        key = (name, run, *(versions or self.versions()))
         return self._pools.get(
-            key, lambda: allocation.PoolIndex.of(*self.peer_store.pool(name)))
+            key, lambda: allocation.PoolIndex.of(*self.peer_store.pool(name, run)))
 
     @property
     def course(self) -> Course:
+        """The course in the current run: its pools and windows are that run's."""
         return self._course()
+
+    @property
+    def run(self) -> str:
+        return self.course.run.name
+
+    def for_run(self, course: Course) -> PeerService:
+        """This service as it stands in another run (``course.in_run(run)``): an instructor's
+        view of a past run. It shares the stores and the pools' snapshots (keyed by run)."""
+        bound = copy.copy(self)
+        bound._course = lambda: course
+        return bound
 
     # ---- what an exercise is ----
 
@@ -80,15 +95,15 @@ class PeerService:
         opens, closes = self.window(assignment)
         now = self.now()
         if now < opens:
-            raise Refused(403, "review_not_open", opens=opens.strftime("%d/%m/%Y %H:%M"))
+            raise Refused(403, "review_not_open", opens=opens)
         if now > closes:
-            raise Refused(403, "review_closed", closes=closes.strftime("%d/%m/%Y %H:%M"))
+            raise Refused(403, "review_closed", closes=closes)
 
     # ---- learners ----
 
     def overview(self, who: Identity, name: str, versions: tuple | None = None) -> dict:
         assignment = self.assignment(name)
-        pool = self.pool_index(name, versions)
+        pool = self.pool_index(name, self.run, versions)
         opens, closes = self.window(assignment)
         now = self.now()
         mine = pool.reviews_by(who.name)
@@ -116,7 +131,8 @@ class PeerService:
                                        required=assignment.reviewers, review_opens=opens,
                                        now=at)
 
-        held = self.peer_store.hold(name, who.name, now, now + allocation.HOLD, decide)
+        held = self.peer_store.hold(name, self.run, who.name, now, now + allocation.HOLD,
+                                    decide)
         if held is None:
             raise Refused(409, "nothing_to_review")
         return held[0]
@@ -160,7 +176,7 @@ class PeerService:
         row = self.store.submission(submission_id)
         if not row or not row["result"]:
             return []
-        released = self.store.hidden_released(row["assignment"])
+        released = self.store.hidden_released(row["assignment"], run=row["run"])
         view = feedback.learner_view(json.loads(row["result"]["report"]), released,
                                      self.language)
         return [{"test": t["grade_id"], "passed": not t.get("message"),
@@ -212,7 +228,7 @@ class PeerService:
     def received(self, who: Identity, name: str) -> dict:
         """The reviews of the learner's newest submission, once they gave what they owe."""
         assignment = self.assignment(name)
-        pool = self.pool_index(name)
+        pool = self.pool_index(name, self.run)
         mine = pool.by_author.get(who.name)
         owed = pool.owed(who.name, assignment.reviews_to_give)
         state = {"assignment": name, "title": assignment.title, "owed": owed,
@@ -235,7 +251,8 @@ class PeerService:
                       if not a.peer_reviewed]
         scored = 0.0
         for other in autograded:
-            graded = [row for row in self.store.submissions_of(learner, other.name)
+            graded = [row for row in self.store.submissions_of(learner, other.name,
+                                                               run=self.run)
                       if row["result"]]
             scored += graded[-1]["result"]["score"] if graded else 0.0
         return scoring.week_grade(scored, sum(a.points for a in autograded), peer,
@@ -261,7 +278,7 @@ class PeerService:
                   if criterion.tests]
         judgments: dict[str, list[float]] = {}
         passed_of: dict[int, dict[str, bool]] = {}
-        for review in self.peer_store.reviews_of(assignment=assignment.name):
+        for review in self.peer_store.reviews_of(assignment=assignment.name, run=self.run):
             if review["done_at"] is None or review["staff"] or review["hidden"] or not mapped:
                 continue
             if review["submission_id"] not in passed_of:
@@ -295,10 +312,11 @@ class PeerService:
                calibrations: dict[str, scoring.Calibration] | None = None) -> dict[int, dict]:
         """Every submission's peer grade on ``assignment``, from one read of its reviews."""
         calibrations = self.calibrations(assignment) if calibrations is None else calibrations
+        run = self.run
         by_submission: dict[int, list[dict]] = {}
-        for review in self.peer_store.reviews_of(assignment=assignment.name):
+        for review in self.peer_store.reviews_of(assignment=assignment.name, run=run):
             by_submission.setdefault(review["submission_id"], []).append(review)
-        candidates, _ = self.peer_store.pool(assignment.name)
+        candidates, _ = self.peer_store.pool(assignment.name, run)
         return {c.submission: self._grade(assignment, by_submission.get(c.submission, []),
                                           calibrations) for c in candidates}
 
@@ -326,11 +344,12 @@ class PeerService:
     def staff_overview(self, who: Identity, name: str) -> dict:
         self._teacher(who)
         assignment = self.assignment(name)
+        run = self.course.run
         opens, _ = self.window(assignment)
-        candidates, reviews = self.peer_store.pool(name)
+        candidates, reviews = self.peer_store.pool(name, run.name)
         now = self.now()
         calibrations = self.calibrations(assignment)
-        all_reviews = self.peer_store.reviews_of(assignment=name)
+        all_reviews = self.peer_store.reviews_of(assignment=name, run=run.name)
         grades = self.grades(assignment, calibrations)
         waiting = []
         for candidate in sorted(candidates, key=lambda c: c.submitted_at):
@@ -340,13 +359,14 @@ class PeerService:
             waiting.append({"submission": candidate.submission, "author": candidate.author,
                             "submitted_at": candidate.submitted_at, "done": done,
                             "needed": needed, "withdrawn": candidate.withdrawn,
+                            "late": candidate.submitted_at > opens,
                             "waiting_since": max(candidate.submitted_at, opens),
                             "grade": grades[candidate.submission]})
         flagged = [r for r in all_reviews if r["rating"] and r["rating"]["flagged"]]
         return {"assignment": name, "title": assignment.title, "rubric": assignment.rubric,
                 "now": now, "submissions": waiting, "flagged": flagged,
-                "calibrations": calibrations, "reviews": all_reviews,
-                "actions": self.peer_store.actions(name)}
+                "calibrations": calibrations, "reviews": all_reviews, "zone": run.zone,
+                "actions": self.peer_store.actions(name, run.name)}
 
     def withdraw(self, who: Identity, submission_id: int, reason: str) -> None:
         self._teacher(who)
@@ -364,8 +384,8 @@ class PeerService:
                 submission_id=submission_id, by=who.name, at=self.now().replace(tzinfo=None),
                 reason=reason.strip()[:MAX_REASON]))
 
-        self.peer_store.act(row["assignment"], who.name, "withdraw", submission_id,
-                      reason.strip()[:MAX_REASON], self.now(), change)
+        self.peer_store.act(row["assignment"], row["run"], who.name, "withdraw",
+                            submission_id, reason.strip()[:MAX_REASON], self.now(), change)
 
     def hide(self, who: Identity, review_id: int, reason: str) -> None:
         self._teacher(who)
@@ -379,8 +399,8 @@ class PeerService:
             db.execute(review_table.update().where(review_table.c.id == review_id)
                        .values(hidden=True))
 
-        self.peer_store.act(review["assignment"], who.name, "hide", review_id,
-                      reason.strip()[:MAX_REASON], self.now(), change)
+        self.peer_store.act(review["assignment"], review["run"], who.name, "hide", review_id,
+                            reason.strip()[:MAX_REASON], self.now(), change)
 
     def staff_review(self, who: Identity, submission_id: int, form: dict) -> None:
         self._teacher(who)
@@ -399,5 +419,5 @@ class PeerService:
                 points=json.dumps(points), comment=comment, cell_comments="{}",
                 hidden=False))
 
-        self.peer_store.act(assignment.name, who.name, "staff_review", submission_id,
-                      json.dumps({"points": points}), self.now(), change)
+        self.peer_store.act(assignment.name, row["run"], who.name, "staff_review",
+                            submission_id, json.dumps({"points": points}), self.now(), change)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from html import escape
 
+from ..dates import when
 from ..messages import say
-from .pages import form, page, when
+from .pages import form, page
 from .sanitize import markdown_html
 
 STAFF_PREFIX = "/services/course/staff/peer"
@@ -42,7 +43,8 @@ def staff_page(state: dict, xsrf: str, language: str) -> str:
             say("peer.send", language)) + "</details>"
         rows.append(
             f"<tr id='submission-{item['submission']}'><td>{escape(item['author'])}</td>"
-            f"<td>{when(item['submitted_at'], language)}</td>"
+            f"<td>{when(item['submitted_at'], language, state['zone'])}"
+            f"{' ' + t('late') if item['late'] else ''}</td>"
             f"<td>{item['done']} / {item['needed']}</td>"
             f"<td>{waited(item['waiting_since'], state['now'])}</td>"
             f"<td>{'—' if grade is None else grade}"
@@ -78,7 +80,8 @@ def staff_page(state: dict, xsrf: str, language: str) -> str:
         f"<th>{t('agreement_column')}</th><th></th></tr></thead>"
         f"<tbody>{''.join(calibrated)}</tbody></table>" if calibrated else f"<p>{t('none')}</p>"))
     journal = "".join(
-        f"<tr><td>{when(action['at'], language)}</td><td>{escape(action['actor'])}</td>"
+        f"<tr><td>{when(action['at'], language, state['zone'])}</td>"
+        f"<td>{escape(action['actor'])}</td>"
         f"<td>{escape(action['action'])}</td><td>{action['target']}</td>"
         f"<td>{escape(action['detail'])}</td></tr>" for action in state["actions"])
     parts.append(f"<h2>{t('journal')}</h2>" + (

@@ -59,6 +59,7 @@ staff_actions = sa.Table(
     sa.Column("target", sa.Integer, nullable=False),
     sa.Column("detail", sa.Text, nullable=False),
     sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("run", sa.String(64), nullable=False, index=True),
 )
 locks = sa.Table(
     "peer_locks", metadata,
@@ -74,14 +75,17 @@ def naive(value: dt.datetime | None) -> dt.datetime | None:
 
 
 class PeerStore:
+    """Every pool is one course run's: the newest submission of each of its learners, and
+    the reviews of those (a run's learners review each other, never another run's)."""
+
     def __init__(self, engine: sa.Engine):
         self.engine = engine
 
     # ---- the pool ----
 
-    def _candidates(self, db, assignment: str) -> list[Candidate]:
+    def _candidates(self, db, assignment: str, run: str) -> list[Candidate]:
         newest = (sa.select(sa.func.max(submissions.c.id))
-                  .where(submissions.c.assignment == assignment)
+                  .where(submissions.c.assignment == assignment, submissions.c.run == run)
                   .group_by(submissions.c.username))
         rows = db.execute(
             sa.select(submissions.c.id, submissions.c.username, submissions.c.submitted_at,
@@ -91,25 +95,27 @@ class PeerStore:
         return [Candidate(row.id, row.username, as_utc(row.submitted_at),
                           row.withdrawn is not None) for row in rows]
 
-    def _reviews(self, db, assignment: str) -> list[Review]:
-        rows = db.execute(sa.select(reviews).where(reviews.c.assignment == assignment,
-                                                   reviews.c.staff == sa.false())).mappings()
+    def _reviews(self, db, assignment: str, run: str) -> list[Review]:
+        rows = db.execute(sa.select(reviews)
+                          .join(submissions, submissions.c.id == reviews.c.submission_id)
+                          .where(reviews.c.assignment == assignment, submissions.c.run == run,
+                                 reviews.c.staff == sa.false())).mappings()
         return [Review(r["id"], r["submission_id"], r["reviewer"], r["done_at"] is not None,
                        as_utc(r["held_until"]), r["counted"]) for r in rows]
 
-    def pool(self, assignment: str) -> tuple[list[Candidate], list[Review]]:
+    def pool(self, assignment: str, run: str) -> tuple[list[Candidate], list[Review]]:
         with self.engine.connect() as db:
-            return self._candidates(db, assignment), self._reviews(db, assignment)
+            return self._candidates(db, assignment, run), self._reviews(db, assignment, run)
 
-    def hold(self, assignment: str, reviewer: str, now: dt.datetime, until: dt.datetime,
-             allocate: Allocate) -> tuple[int, bool] | None:
+    def hold(self, assignment: str, run: str, reviewer: str, now: dt.datetime,
+             until: dt.datetime, allocate: Allocate) -> tuple[int, bool] | None:
         """Give ``reviewer`` work as ``allocate`` decides, under the assignment's lock: the id
         of their review (an existing hold, or a new one) and whether it is new."""
         with self.engine.begin() as db:
             db.execute(locks.update().where(locks.c.assignment == assignment)
                        .values(turn=locks.c.turn + 1))
-            decision = allocate(self._candidates(db, assignment),
-                                self._reviews(db, assignment), now)
+            decision = allocate(self._candidates(db, assignment, run),
+                                self._reviews(db, assignment, run), now)
             if decision is None:
                 return None
             if decision.resume is not None:
@@ -150,7 +156,7 @@ class PeerStore:
     def review(self, review_id: int) -> dict | None:
         with self.engine.connect() as db:
             row = db.execute(sa.select(reviews, submissions.c.username.label("author"),
-                                       submissions.c.folder)
+                                       submissions.c.folder, submissions.c.run)
                              .join(submissions, submissions.c.id == reviews.c.submission_id)
                              .where(reviews.c.id == review_id)).mappings().first()
             if row is None:
@@ -159,16 +165,20 @@ class PeerStore:
                 ratings.c.review_id == review_id)).mappings().first()
             return self._decoded(dict(row), dict(rating) if rating else None)
 
-    def reviews_of(self, *, assignment: str, reviewer: str | None = None,
-                   submission: int | None = None) -> list[dict]:
-        """Reviews of an assignment (of one reviewer, or of one submission), each with its
-        author's rating: two queries, whatever their number."""
+    def reviews_of(self, *, assignment: str, run: str | None = None,
+                   reviewer: str | None = None, submission: int | None = None) -> list[dict]:
+        """Reviews of an assignment (in one run, of one reviewer, or of one submission), each
+        with its author's rating: two queries, whatever their number."""
         query = (sa.select(reviews, submissions.c.username.label("author"),
-                           submissions.c.folder)
+                           submissions.c.folder, submissions.c.run)
                  .join(submissions, submissions.c.id == reviews.c.submission_id)
                  .where(reviews.c.assignment == assignment))
         rated = (sa.select(ratings).join(reviews, reviews.c.id == ratings.c.review_id)
+                 .join(submissions, submissions.c.id == reviews.c.submission_id)
                  .where(reviews.c.assignment == assignment))
+        if run is not None:
+            query = query.where(submissions.c.run == run)
+            rated = rated.where(submissions.c.run == run)
         if reviewer is not None:
             query = query.where(reviews.c.reviewer == reviewer)
             rated = rated.where(reviews.c.reviewer == reviewer)
@@ -210,20 +220,22 @@ class PeerStore:
 
     # ---- staff ----
 
-    def act(self, assignment: str, actor: str, action: str, target: int, detail: str,
-            now: dt.datetime, change: Callable | None = None) -> None:
-        """Record a staff action, and make its change in the same transaction."""
+    def act(self, assignment: str, run: str, actor: str, action: str, target: int,
+            detail: str, now: dt.datetime, change: Callable | None = None) -> None:
+        """Record a staff action in run ``run``, and make its change in the same
+        transaction."""
         with self.engine.begin() as db:
             if change is not None:
                 change(db)
             db.execute(staff_actions.insert().values(
                 assignment=assignment, actor=actor, action=action, target=target,
-                detail=detail, at=naive(now)))
+                detail=detail, at=naive(now), run=run))
 
-    def actions(self, assignment: str) -> list[dict]:
+    def actions(self, assignment: str, run: str) -> list[dict]:
         with self.engine.connect() as db:
             rows = db.execute(sa.select(staff_actions).where(
-                staff_actions.c.assignment == assignment).order_by(staff_actions.c.id))
+                staff_actions.c.assignment == assignment, staff_actions.c.run == run)
+                .order_by(staff_actions.c.id))
             return [{**row, "at": as_utc(row["at"])} for row in rows.mappings()]
 
     def withdrawn(self, submission_id: int) -> bool:

@@ -3,6 +3,7 @@ settings, its database, the grading pipeline (pipeline.py), then the web API (ap
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import signal
@@ -22,6 +23,7 @@ from ..settings import PlatformSettings
 from .app import make_app
 from .hub import Hub
 from .pipeline import GradingPipeline
+from .runs import Courses, RunStore, ensure_run
 from .service import CourseService
 from .store import Store
 
@@ -35,15 +37,18 @@ def main() -> None:
     settings.course_storage.mkdir(parents=True, exist_ok=True)
     store = Store(settings.course_db_url)
     store.migrate()
-    def course():
-        return load_course_cached(Path(settings.course_file))
+    runs = RunStore(store.engine)
+    courses = Courses(lambda: load_course_cached(Path(settings.course_file)), runs)
+    started = ensure_run(runs, courses.rhythm(), dt.datetime.now(dt.UTC))
+    if started:
+        log.info("no course run yet: the demo's started on %s", started.run.starts_on)
 
     hub_auth = HubOAuth.instance()
     hub = Hub(hub_auth.api_url, hub_auth.api_token)
-    service = CourseService(settings, store)
-    peer = PeerService(store, PeerStore(store.engine), settings.course_storage, course,
+    service = CourseService(settings, store, courses)
+    peer = PeerService(store, PeerStore(store.engine), settings.course_storage, courses,
                        language=settings.ui_language, min_comment=settings.peer_min_comment)
-    view = CourseView(store, peer, course, hub.learners, hub.instructors,
+    view = CourseView(store, peer, courses, hub.learners, hub.instructors,
                       marks=service.marks, marks_version=service.marks_version)
     badges = BadgeService(store.engine, view, settings.path("secrets", "badge-key.pem"),
                           settings.public_base_url or settings.public_url, settings.ui_language)

@@ -150,8 +150,9 @@ class ExportApi(ApiHandler):
 
     async def get(self):
         week = self.get_argument("week", "")
+        run = self.get_argument("run", "")[:64] or None
         await self.answer(lambda who: {"csv": self.settings["course_view"].export(
-            who, protocol.plain_number(week, 3))})
+            who, protocol.plain_number(week, 3), run)})
 
 
 class PeerCopy(ApiHandler):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from html import escape
 
+from ..dates import duration
 from ..messages import message, render, say
 
 HIDDEN_ONLY = ("detail", "hidden_source")
@@ -39,6 +40,7 @@ table { border-collapse: collapse; width: 100%; }
 td, th { border: 1px solid #ccc; padding: .4em; vertical-align: top; text-align: left; }
 tr.ok td { background: #eefbea; } tr.ko td { background: #fdf0ee; }
 pre { white-space: pre-wrap; margin: 0; } .score { font-size: 1.4em; }
+.late { border-left: 4px solid #b35900; padding-left: .6em; }
 """
 
 
@@ -87,9 +89,16 @@ def feedback_html(view: dict, *, title: str, submitted_at: str, hidden_released:
         stopped = say_("interrupted", seconds=view.get("cell_timeout", "?"),
                        cells=", ".join(view["interrupted_cells"]))
         error += f"<p class='error' id='interrupted'>{stopped}</p>"
+    late = ""
+    if view.get("late_by"):
+        late = f"<p class='late' id='late'>{say_('late', late=duration(view['late_by'], language))}"
+        if view.get("late_penalty"):
+            late += " " + say_("late_penalty", penalty=format(view["late_penalty"], "g"))
+        late += "</p>"
     return page(language, say("feedback.tab", language, title=title), f"""
 <h1>{say_('title', title=title)}</h1>
 <p>{say_('submitted', when=submitted_at)}</p>
+{late}
 <p class="score" id="score">{say_('score')} : <strong>{score:g} / {max_score:g}</strong></p>
 {error}
 <table><thead><tr><th>{say_('test')}</th><th>{say_('result')}</th><th>{say_('points')}</th>

@@ -4,7 +4,10 @@ The service keeps an nbgrader course folder of its own (``<storage>/nbgrader``):
 holds a copy of each master (regenerated when the master changes), ``gradebook.db`` the
 assignments and every learner's newest graded submission, ``submitted/`` the files as handed in,
 ``autograded/`` the graded notebooks the formgrader shows, made inert first (inert.py: the
-formgrader runs on the hub's origin, in an instructor's browser). Only the service writes here
+formgrader runs on the hub's origin, in an instructor's browser). Each assignment's due date is
+that of the course run of the submission written last (the current run's, as a class works), and
+each notebook's late penalty is the one nbgrader's late-submission plug-in gives (late.py), so
+the formgrader and our pages and export agree. Only the service writes here
 (besides the formgrader's own marks, which it never writes over: marks.py reads them for the
 learner), one batch at a time; writing the same result twice gives the same gradebook.
 """
@@ -22,6 +25,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from graders.runner import master_hash, run_nbgrader
 
+from .. import late
 from .files import folder_name
 from .inert import inert_notebook
 
@@ -82,6 +86,9 @@ class CourseGradebook:
         name, student = row["assignment"], row["username"]
         report = json.loads(row["report"])
         gradebook.update_or_create_student(student)
+        if row.get("due") is not None:
+            gradebook.update_or_create_assignment(
+                name, duedate=row["due"].astimezone(dt.UTC).replace(tzinfo=None))
         submitted_at = row["submitted_at"].replace(tzinfo=dt.UTC)
         gradebook.update_or_create_submission(name, student, timestamp=submitted_at)
         points = {test["grade_id"]: test["points"] for test in report.get("tests", [])}
@@ -92,7 +99,22 @@ class CourseGradebook:
             # submission asks them to look again, as a cell nobody graded yet does
             grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
         gradebook.db.commit()
+        self._late_penalty(gradebook, row)
         self._copy_notebooks(row, storage)
+
+    @staticmethod
+    def _late_penalty(gradebook: Gradebook, row: dict) -> None:
+        """The notebook's late penalty, as nbgrader's AssignLatePenalties sets it: lateness by
+        nbgrader's own reckoning (timestamp against due date), penalty by the plug-in."""
+        name, student = row["assignment"], row["username"]
+        submission = gradebook.find_submission(name, student)
+        notebook = gradebook.find_submission_notebook(name, name, student)
+        seconds = submission.total_seconds_late
+        policy = row.get("late_policy")
+        given = late.penalty(policy, student, float(notebook.score), seconds) \
+            if policy is not None and seconds > 0 else 0.0
+        notebook.late_submission_penalty = given or None
+        gradebook.db.commit()
 
     def _copy_notebooks(self, row: dict, storage: Path) -> None:
         name, student = row["assignment"], folder_name(row["username"])

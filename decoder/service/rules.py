@@ -12,6 +12,7 @@ import re
 import nbformat
 
 from ..course import Course
+from ..dates import when
 from ..messages import say
 from ..protocol import MAX_DEPTH, PayloadError, decode_files, submission_bytes
 
@@ -20,14 +21,17 @@ SAFE_PART = re.compile(r"^[\w][\w .()\-]{0,99}$")  # letters (accents too), digi
 
 class Refused(Exception):
     """A request the service turns down: an HTTP status and a message of the catalogue's
-    ``service`` section (``key``), said in the platform's language."""
+    ``service`` section (``key``), said in the platform's language (a date among its
+    parameters is said in that language too, in its own time zone: the run's)."""
 
     def __init__(self, status: int, key: str, **params):
         super().__init__(key)
         self.status, self.key, self.params = status, key, params
 
     def text(self, language: str = "fr") -> str:
-        return say(f"service.{self.key}", language, **self.params)
+        return say(f"service.{self.key}", language, **{
+            name: when(value, language) if isinstance(value, dt.datetime) else value
+            for name, value in self.params.items()})
 
     @property
     def message(self) -> str:
@@ -45,7 +49,7 @@ def assignment_open(course: Course, name: str, now: dt.datetime):
         raise Refused(404, "unknown_assignment", name=name) from None
     week = course.week(assignment.week)
     if week.opens > now:
-        raise Refused(403, "not_open", name=name, opens=week.opens.strftime("%d/%m/%Y %H:%M"))
+        raise Refused(403, "not_open", name=name, opens=week.opens)
     return assignment
 
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from graders.runner import prepare_assignment
 
-from .. import protocol
-from ..course import Course, load_course_cached
+from .. import late, protocol
+from ..course import Course
+from ..dates import when
 from ..diskspace import short_of_space
 from ..settings import PlatformSettings
 from . import feedback
@@ -20,6 +21,7 @@ from .files import folder_files, write_submission
 from .gradebook import CourseGradebook
 from .marks import Marks, marked_score, read_marks, with_marks
 from .rules import Refused, assignment_open, check_submission, submitted_files
+from .runs import Courses
 from .snapshots import Snapshots
 from .store import Store
 
@@ -43,9 +45,10 @@ def stamp(moment: dt.datetime) -> str:
 
 
 class CourseService:
-    def __init__(self, settings: PlatformSettings, store: Store):
+    def __init__(self, settings: PlatformSettings, store: Store, courses: Courses):
         self.settings = settings
         self.store = store
+        self.courses = courses
         self.storage = settings.course_storage
         self.gradebook = CourseGradebook(self.storage / "nbgrader", settings.masters_dir,
                                          settings.course_config)
@@ -53,7 +56,15 @@ class CourseService:
 
     @property
     def course(self) -> Course:
-        return load_course_cached(Path(self.settings.course_file))
+        """The course as taught in the current run (its weeks carry the run's dates)."""
+        return self.courses()
+
+    def _run_of(self, row: dict) -> Course:
+        """The course as taught in the run a submission belongs to."""
+        try:
+            return self.courses.of(row["run"])
+        except KeyError:  # a run removed from the database by hand: the current one
+            return self.course
 
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
@@ -63,14 +74,17 @@ class CourseService:
     def open_assignments(self, who: Identity) -> list[dict]:
         """The assignments of the weeks open now (peer-reviewed ones too: they are fetched and
         handed in the same way, then reviewed by peers after ``due``)."""
-        now = self.now()
-        open_weeks = {week.number for week in self.course.open_weeks(now)}
+        now, course = self.now(), self.course
+        language = self.settings.ui_language
+        open_weeks = {week.number for week in course.open_weeks(now)}
         return [{"assignment_id": a.name, "title": a.title, "week": a.week, "points": a.points,
-                 "minutes": a.minutes, "due": self.course.week(a.week).due.isoformat(),
-                 "kind": a.kind} for a in self.course.assignments if a.week in open_weeks]
+                 "minutes": a.minutes, "due": course.week(a.week).due.isoformat(),
+                 "due_text": when(course.week(a.week).due, language),
+                 "late": now > course.week(a.week).due,
+                 "kind": a.kind} for a in course.assignments if a.week in open_weeks]
 
-    def _gradable(self, name: str):
-        return assignment_open(self.course, name, self.now())
+    def _gradable(self, name: str, course: Course):
+        return assignment_open(course, name, self.now())
 
     def release_folder(self, name: str) -> Path:
         template = prepare_assignment(self.settings.masters_dir / name,
@@ -79,15 +93,18 @@ class CourseService:
         return template / "release" / name
 
     def release_files(self, who: Identity, name: str) -> dict:
-        self._gradable(name)
+        course = self.course
+        self._gradable(name, course)
         if who.kind == "user":
-            self.store.record_fetch(who.name, name)
+            self.store.record_fetch(who.name, name, run=course.run.name)
         return {"assignment_id": name,
                 **protocol.encode_files(folder_files(self.release_folder(name)))}
 
     def submit(self, who: Identity, name: str, payload: object) -> dict:
-        """Keep the submission durably, queue its grading, and say when it was received."""
-        self._gradable(name)
+        """Keep the submission durably, queue its grading, and say when it was received (a
+        submission after the due date is accepted, and marked late)."""
+        course = self.course
+        self._gradable(name, course)
         self._not_too_often(who)
         files = submitted_files(payload)
         limit = protocol.max_submission_bytes(self.settings.max_submission_mb)
@@ -97,9 +114,11 @@ class CourseService:
         received = self.now()
         folder, size, digest = write_submission(self.storage, who.name, name, files)
         submission_id = self.store.add_submission(who.name, name, received.replace(tzinfo=None),
-                                                  folder, size, digest)
+                                                  folder, size, digest, run=course.run.name)
+        due = course.week(course.assignment(name).week).due
         return {"id": submission_id, "assignment_id": name, "timestamp": stamp(received),
-                "state": "queued"}
+                "when": when(received, self.settings.ui_language, course.run.zone),
+                "late": received > due, "state": "queued"}
 
     def _not_too_often(self, who: Identity) -> None:
         """A learner submits at most ``max_submissions_per_minute`` times a minute: each
@@ -114,9 +133,10 @@ class CourseService:
             raise Refused(429, "too_often", count=len(recent), wait=max(1, round(wait)))
 
     def submissions(self, who: Identity, name: str | None = None) -> list[dict]:
+        """The learner's submissions in the current run."""
         marks = self.marks()
-        return [self._summary(row, marks=marks)
-                for row in self.store.submissions_of(who.name, name)]
+        return [self._summary(row, marks=marks) for row in self.store.submissions_of(
+            who.name, name, run=self.course.run.name)]
 
     def marks(self) -> dict:
         """The instructors' marks in the formgrader, by (learner, assignment): read again only
@@ -131,15 +151,36 @@ class CourseService:
         except FileNotFoundError:
             return None
 
+    def lateness(self, row: dict, course: Course | None = None) -> float:
+        """Seconds a submission came after its week's due date, in its own run (0: on time)."""
+        course = course or self._run_of(row)
+        try:
+            week = course.assignment(row["assignment"]).week
+        except KeyError:
+            return 0.0
+        return late.seconds_late(row["submitted_at"], course.week(week).due)
+
+    def final_score(self, row: dict, mark, course: Course) -> tuple[float | None, float]:
+        """(score, late penalty): the autograder's, with the instructors' marks, less what
+        nbgrader's late-submission plug-in takes off (course.toml's [late])."""
+        if not row["result"]:
+            return None, 0.0
+        score = marked_score(row["result"]["score"], row["submitted_at"], mark)
+        penalty = late.penalty(course.late, row["username"], score, self.lateness(row, course))
+        return score - penalty, penalty
+
     def _summary(self, row: dict, page: str | None = None, marks: dict | None = None) -> dict:
         marks = self.marks() if marks is None else marks
         mark = marks.get((row["username"], row["assignment"]))
+        course = self._run_of(row)
         if page is None and (row["result"] or row["state"] == "failed"):
-            page = self._rendered(row, mark)[1]
+            page = self._rendered(row, mark, course)[1]
+        score, penalty = self.final_score(row, mark, course)
         return {"id": row["id"], "assignment_id": row["assignment"],
-                "timestamp": stamp(row["submitted_at"]), "state": row["state"],
-                "score": marked_score(row["result"]["score"], row["submitted_at"], mark)
-                if row["result"] else None,
+                "timestamp": stamp(row["submitted_at"]),
+                "when": when(row["submitted_at"], self.settings.ui_language, course.run.zone),
+                "late": self.lateness(row, course) > 0, "late_penalty": penalty,
+                "state": row["state"], "score": score,
                 "max_score": row["result"]["max_score"] if row["result"] else None,
                 "feedback_checksum": protocol.checksum(page.encode()) if page else None}
 
@@ -150,27 +191,33 @@ class CourseService:
         if not row["result"] and row["state"] != "failed":
             raise Refused(409, "not_graded_yet")
         marks = self.marks()
-        view, page = self._rendered(row, marks.get((row["username"], row["assignment"])))
+        mark = marks.get((row["username"], row["assignment"]))
+        view, page = self._rendered(row, mark, self._run_of(row))
         return {**self._summary(row, page, marks), "report": view, "html": page,
                 "notebook_id": row["assignment"]}
 
-    def _rendered(self, row: dict, marks: Marks | None = None) -> tuple[dict, str]:
+    def _rendered(self, row: dict, marks: Marks | None, course: Course) -> tuple[dict, str]:
         """What the learner may read of a graded submission's report with the instructors'
-        marks, and its page, in the platform's language (a submission whose grading was given
-        up: a page saying so)."""
+        marks, and its page, in the platform's language, its dates in its run's time zone (a
+        submission whose grading was given up: a page saying so)."""
         language = self.settings.ui_language
         try:
-            title = self.course.assignment(row["assignment"]).title
+            title = course.assignment(row["assignment"]).title
         except KeyError:
             title = row["assignment"]
-        submitted = row["submitted_at"].strftime("%d/%m/%Y %H:%M:%S UTC")  # UTC, from the store
+        submitted = when(row["submitted_at"], language, course.run.zone)
         if not row["result"]:  # failed: given up after max_attempts
             return {"grading_failed": True}, feedback.failed_html(
                 title=title, submitted_at=submitted, attempts=row["attempts"],
                 language=language)
-        released = self.store.hidden_released(row["assignment"])
+        released = self.store.hidden_released(row["assignment"], run=row["run"])
         view = feedback.learner_view(json.loads(row["result"]["report"]), released, language)
         view = with_marks(view, marks, row["submitted_at"])
+        late_by = self.lateness(row, course)
+        if late_by:
+            _, penalty = self.final_score(row, marks, course)
+            view = {**view, "late_by": late_by, "late_penalty": penalty,
+                    "score": view.get("score", 0) - penalty}
         page = feedback.feedback_html(view, title=title, submitted_at=submitted,
                                       hidden_released=released, language=language)
         return view, page
@@ -192,12 +239,13 @@ class CourseService:
         self._known(name)
         marks = self.marks()
         return [{**self._summary(row, marks=marks), "username": row["username"]}
-                for row in self.store.latest_submissions(name)]
+                for row in self.store.latest_submissions(name, run=self.course.run.name)]
 
     def regrade(self, who: Identity, name: str) -> dict:
+        """Regrade the newest submission of each learner of the current run."""
         self._teacher(who)
         self._known(name)
-        batch, count = self.store.regrade(name)
+        batch, count = self.store.regrade(name, run=self.course.run.name)
         return {"batch": batch, "jobs": count}
 
     def batch(self, who: Identity, batch: str) -> dict:
@@ -207,7 +255,7 @@ class CourseService:
     def release_hidden(self, who: Identity, name: str) -> dict:
         self._teacher(who)
         self._known(name)
-        self.store.release_hidden(name, who.name)
+        self.store.release_hidden(name, who.name, run=self.course.run.name)
         return {"assignment_id": name, "hidden_released": True}
 
     # ---- background ----
@@ -218,6 +266,13 @@ class CourseService:
         if not rows:
             return 0
         newest = self.store.newest_ids({(r["username"], r["assignment"]) for r in rows})
+        for row in rows:  # the due date and late policy of the submission's own run
+            course = self._run_of(row)
+            try:
+                row["due"] = course.week(course.assignment(row["assignment"]).week).due
+            except KeyError:
+                row["due"] = None
+            row["late_policy"] = course.late
         handled = self.gradebook.record(rows, self.storage, newest)
         self.store.mark_recorded(handled)
         return len(handled)

@@ -33,6 +33,7 @@ submissions = sa.Table(
     sa.Column("folder", sa.String(1024), nullable=False),
     sa.Column("size_bytes", sa.Integer, nullable=False),
     sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("run", sa.String(64), nullable=False, index=True),  # the course run it belongs to
 )
 jobs = sa.Table(
     "jobs", metadata,
@@ -63,6 +64,7 @@ results = sa.Table(
 )
 fetches = sa.Table(
     "fetches", metadata,
+    sa.Column("run", sa.String(64), primary_key=True),
     sa.Column("username", sa.String(255), primary_key=True),
     sa.Column("assignment", sa.String(255), primary_key=True),
     sa.Column("first_at", sa.DateTime, nullable=False),
@@ -70,6 +72,7 @@ fetches = sa.Table(
 )
 hidden_releases = sa.Table(
     "hidden_releases", metadata,
+    sa.Column("run", sa.String(64), primary_key=True),
     sa.Column("assignment", sa.String(255), primary_key=True),
     sa.Column("released_at", sa.DateTime, nullable=False),
     sa.Column("released_by", sa.String(255), nullable=False),
@@ -118,21 +121,27 @@ class Store:
     # ---- submissions ----
 
     def add_submission(self, username: str, assignment: str, submitted_at: dt.datetime,
-                       folder: str, size_bytes: int, sha256: str) -> int:
-        """Record a submission and queue its grading, in one transaction."""
+                       folder: str, size_bytes: int, sha256: str, *, run: str) -> int:
+        """Record a submission of the course run ``run`` and queue its grading, in one
+        transaction."""
         with self.engine.begin() as db:
             submission_id = db.execute(submissions.insert().values(
                 username=username, assignment=assignment, submitted_at=submitted_at,
-                folder=folder, size_bytes=size_bytes, sha256=sha256)).inserted_primary_key[0]
+                folder=folder, size_bytes=size_bytes, sha256=sha256,
+                run=run)).inserted_primary_key[0]
             db.execute(jobs.insert().values(submission_id=submission_id, state="queued",
                                             attempts=0, created_at=utcnow()))
         return submission_id
 
-    def submissions_of(self, username: str, assignment: str | None = None) -> list[dict]:
-        """A learner's submissions, oldest first, each with its newest job and result."""
+    def submissions_of(self, username: str, assignment: str | None = None, *,
+                       run: str | None) -> list[dict]:
+        """A learner's submissions in ``run`` (None: every run), oldest first, each with its
+        newest job and result."""
         query = sa.select(submissions).where(submissions.c.username == username)
         if assignment:
             query = query.where(submissions.c.assignment == assignment)
+        if run is not None:
+            query = query.where(submissions.c.run == run)
         with self.engine.connect() as db:
             rows = db.execute(query.order_by(submissions.c.id)).mappings().all()
             return [self._with_grading(db, dict(row)) for row in rows]
@@ -164,17 +173,17 @@ class Store:
         return row
 
     @staticmethod
-    def _newest_ids(assignment: str):
-        """Query: the id of each learner's newest submission of ``assignment``."""
+    def _newest_ids(assignment: str, run: str):
+        """Query: the id of each learner's newest submission of ``assignment`` in ``run``."""
         return (sa.select(sa.func.max(submissions.c.id))
-                .where(submissions.c.assignment == assignment)
+                .where(submissions.c.assignment == assignment, submissions.c.run == run)
                 .group_by(submissions.c.username))
 
-    def latest_submissions(self, assignment: str) -> list[dict]:
-        """The newest submission of each learner for ``assignment``."""
+    def latest_submissions(self, assignment: str, *, run: str) -> list[dict]:
+        """The newest submission of each learner for ``assignment`` in ``run``."""
         with self.engine.connect() as db:
             rows = db.execute(sa.select(submissions)
-                              .where(submissions.c.id.in_(self._newest_ids(assignment)))
+                              .where(submissions.c.id.in_(self._newest_ids(assignment, run)))
                               .order_by(submissions.c.username)).mappings().all()
             return [self._with_grading(db, dict(row)) for row in rows]
 
@@ -272,11 +281,12 @@ class Store:
             return [dict(r) for r in db.execute(sa.select(jobs).where(
                 jobs.c.state == "running")).mappings().all()]
 
-    def regrade(self, assignment: str) -> tuple[str, int]:
-        """Queue a new job for the newest submission of each learner; returns (batch, count)."""
+    def regrade(self, assignment: str, *, run: str) -> tuple[str, int]:
+        """Queue a new job for the newest submission of each learner of ``run``; returns
+        (batch, count)."""
         batch = uuid.uuid4().hex[:12]
         with self.engine.begin() as db:
-            latest = db.execute(self._newest_ids(assignment)).scalars().all()
+            latest = db.execute(self._newest_ids(assignment, run)).scalars().all()
             for submission_id in latest:
                 db.execute(jobs.insert().values(submission_id=submission_id, state="queued",
                                                 attempts=0, batch=batch, created_at=utcnow()))
@@ -295,7 +305,7 @@ class Store:
         with self.engine.connect() as db:
             rows = db.execute(
                 sa.select(results, submissions.c.username, submissions.c.assignment,
-                          submissions.c.submitted_at, submissions.c.folder)
+                          submissions.c.submitted_at, submissions.c.folder, submissions.c.run)
                 .join(submissions, submissions.c.id == results.c.submission_id)
                 .where(results.c.in_gradebook == sa.false())
                 .order_by(results.c.id).limit(limit)).mappings().all()
@@ -320,33 +330,34 @@ class Store:
 
     # ---- the class as a whole (dashboard, course page, export) ----
 
-    def record_fetch(self, username: str, assignment: str) -> None:
-        """A learner fetched an exercise: they started it."""
+    def record_fetch(self, username: str, assignment: str, *, run: str) -> None:
+        """A learner fetched an exercise in ``run``: they started it."""
         now = utcnow()
         with self.engine.begin() as db:
             updated = db.execute(fetches.update().where(
-                fetches.c.username == username, fetches.c.assignment == assignment)
-                .values(last_at=now)).rowcount
+                fetches.c.run == run, fetches.c.username == username,
+                fetches.c.assignment == assignment).values(last_at=now)).rowcount
             if not updated:
                 try:
                     with db.begin_nested():
-                        db.execute(fetches.insert().values(username=username,
+                        db.execute(fetches.insert().values(run=run, username=username,
                                                            assignment=assignment,
                                                            first_at=now, last_at=now))
                 except sa.exc.IntegrityError:  # fetched twice at once
                     pass
 
-    def fetched(self, username: str | None = None) -> set[tuple[str, str]]:
-        """(learner, exercise) pairs fetched at least once."""
-        query = sa.select(fetches.c.username, fetches.c.assignment)
+    def fetched(self, username: str | None = None, *, run: str) -> set[tuple[str, str]]:
+        """(learner, exercise) pairs fetched at least once in ``run``."""
+        query = sa.select(fetches.c.username, fetches.c.assignment).where(fetches.c.run == run)
         if username is not None:
             query = query.where(fetches.c.username == username)
         with self.engine.connect() as db:
             return {(row.username, row.assignment) for row in db.execute(query)}
 
-    def history(self, username: str | None = None) -> list[dict]:
-        """Every submission, oldest first, with its grading state and its newest result's
-        score: one query for the whole class (the dashboard reads it at each visit)."""
+    def history(self, username: str | None = None, *, run: str) -> list[dict]:
+        """Every submission of ``run``, oldest first, with its grading state and its newest
+        result's score: one query for the whole class (the dashboard reads it at each
+        visit)."""
         other_jobs, other_results = jobs.alias(), results.alias()
         newest_job = (sa.select(sa.func.max(other_jobs.c.id)).where(
             other_jobs.c.submission_id == submissions.c.id).scalar_subquery())
@@ -357,6 +368,7 @@ class Store:
                            results.c.max_score)
                  .select_from(submissions.outerjoin(jobs, jobs.c.id == newest_job)
                               .outerjoin(results, results.c.id == newest_result))
+                 .where(submissions.c.run == run)
                  .order_by(submissions.c.id))
         if username is not None:
             query = query.where(submissions.c.username == username)
@@ -377,22 +389,25 @@ class Store:
         with self.engine.connect() as db:
             return tuple(db.execute(query).one())
 
-    def released_hidden(self) -> set[str]:
+    def released_hidden(self, *, run: str) -> set[str]:
         with self.engine.connect() as db:
-            return set(db.execute(sa.select(hidden_releases.c.assignment)).scalars())
+            return set(db.execute(sa.select(hidden_releases.c.assignment).where(
+                hidden_releases.c.run == run)).scalars())
 
-    # ---- hidden tests ----
+    # ---- hidden tests (released to one run's learners) ----
 
-    def release_hidden(self, assignment: str, by: str) -> None:
+    def release_hidden(self, assignment: str, by: str, *, run: str) -> None:
         with self.engine.begin() as db:
             if not db.execute(sa.select(hidden_releases).where(
+                    hidden_releases.c.run == run,
                     hidden_releases.c.assignment == assignment)).first():
                 db.execute(hidden_releases.insert().values(
-                    assignment=assignment, released_at=utcnow(), released_by=by))
+                    run=run, assignment=assignment, released_at=utcnow(), released_by=by))
 
-    def hidden_released(self, assignment: str) -> bool:
+    def hidden_released(self, assignment: str, *, run: str) -> bool:
         with self.engine.connect() as db:
             return db.execute(sa.select(hidden_releases).where(
+                hidden_releases.c.run == run,
                 hidden_releases.c.assignment == assignment)).first() is not None
 
 

@@ -231,11 +231,11 @@ class DecoderList(ServiceExchange, ExchangeList):
         from course.toml) beside the folder name nbgrader works with."""
         labels = {}
         for item in self._open():
-            due = item.get("due", "")[:10]
-            day = "/".join(reversed(due.split("-"))) if due else ""
+            due = item.get("due_text") or item.get("due", "")  # said in the run's time zone
             labels[item["assignment_id"]] = {
                 "title": item.get("title") or item["assignment_id"],
-                "when": say("when", week=item.get("week", ""), due=day)}
+                "when": say("when_late" if item.get("late") else "when",
+                            week=item.get("week", ""), due=due)}
         return labels
 
     def _released(self, course_id: str) -> list[dict]:
@@ -274,6 +274,8 @@ class DecoderList(ServiceExchange, ExchangeList):
                 **labels.get(aid, {}), "course_id": course_id,
                 "student_id": os.environ.get("JUPYTERHUB_USER", ""),
                 "assignment_id": aid, "timestamp": item["timestamp"], "status": "submitted",
+                "submitted_text": say("submitted_late" if item.get("late") else
+                                      "submitted_when", when=item.get("when", item["timestamp"])),
                 "path": aid, "notebooks": [notebook], "has_local_feedback": has_local,
                 "has_exchange_feedback": has_exchange, "feedback_updated": updated,
                 "local_feedback_path": str(feedback) if has_local else None,

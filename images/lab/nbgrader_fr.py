@@ -3,9 +3,10 @@
 nbgrader 0.9's JupyterLab extension writes its words in English in its bundle (it has no
 translations) and names exercises by folder. This rewrites the bundle of the pinned version:
 each English text becomes French, and an exercise shows the ``title`` and ``when`` (week, due
-date) that our exchange adds to each entry (decoder_exchange.py), falling back to nbgrader's
-own fields. Every replacement must be found exactly as many times as expected, or the build
-stops: a new nbgrader version is then checked by hand, never half-translated.
+date) that our exchange adds to each entry (decoder_exchange.py), a submission its
+``submitted_text`` (when it was handed in), falling back to nbgrader's own fields. Every
+replacement must be found exactly as many times as expected, or the build stops: a new
+nbgrader version is then checked by hand, never half-translated.
 
 Usage: python3 nbgrader_fr.py <labextensions>/@jupyter/nbgrader/static
 """
@@ -47,6 +48,11 @@ REPLACEMENTS = [
      "e.innerText=this.data.title||this.data.assignment_id,t.append(e),t}", 1),
     ('n.classList.add("item_course","col-sm-2"),n.innerText=this.data.course_id',
      'n.classList.add("item_course","col-sm-2"),n.innerText=this.data.when||this.data.course_id',
+     1),
+    # a submission named by when it was handed in, in the run's time and language (« rendu le
+    # mardi 1er décembre 2026 à 23 h 10 »), not nbgrader's UTC timestamp with microseconds
+    ('document.createElement("span").innerText=this.data.timestamp;',
+     'document.createElement("span").innerText=this.data.submitted_text||this.data.timestamp;',
      1),
 ]
 MARKER = "Released assignments"

@@ -3,6 +3,7 @@ likely mistake gets its message. Real nbgrader and real kernels; no hub, no Dock
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from nbclient import NotebookClient
 
 from decoder.course import load_course
+from decoder.schedule import Run
 from decoder.settings import PROJECT_ROOT
 from graders.execute import trusted_tests
 from graders.runner import nbgrader_env
@@ -88,7 +90,7 @@ def test_exercise_has_visible_and_hidden_tests(name):
 
 
 def test_every_week_has_a_lesson_four_to_six_exercises_and_one_peer_review():
-    for week in COURSE.weeks:
+    for week in COURSE.rhythm:
         assignments = COURSE.assignments_of(week.number)
         assert 4 <= sum(not a.peer_reviewed for a in assignments) <= 6
         assert sum(a.peer_reviewed for a in assignments) == 1
@@ -96,6 +98,20 @@ def test_every_week_has_a_lesson_four_to_six_exercises_and_one_peer_review():
     for assignment in COURSE.assignments:
         assert (PROJECT_ROOT / "course" / "source" / assignment.name /
                 f"{assignment.name}.ipynb").exists()
+
+
+def test_the_rhythm_holds_in_every_run_of_the_next_two_years():
+    """Weeks in order, each open before it is due, no peer review closing before its week is
+    due: for a run starting on any day (summer time changes included), in its own zone."""
+    first = dt.date.today()
+    for offset in range(0, 731):
+        course = COURSE.in_run(Run("essai", first + dt.timedelta(days=offset)))
+        for week in course.weeks:
+            assert week.opens < week.due <= week.peer_review_due, (offset, week.number)
+        opens = [week.opens for week in course.weeks]
+        assert opens == sorted(opens)
+    window = COURSE.demo_window()  # the demo can always be mid-course
+    assert window.due < window.closes and window.next_opens is not None
 
 
 def test_peer_points_match_the_manually_graded_cell():

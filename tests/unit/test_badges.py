@@ -13,9 +13,9 @@ import jsonschema
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from decoder.course import load_course
 from decoder.dashboard import badges
 from decoder.dashboard.awards import COURSE, badge_image, earned
+from tests.course_copy import taught
 
 SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "data" / "ob3" /
                      "achievementcredential.json").read_text())
@@ -104,7 +104,7 @@ def test_the_png_carries_the_badge_and_the_key_is_private(tmp_path):
 
 
 def test_badges_earned_from_week_grades():
-    course = load_course()
+    course = taught()
     assert earned(course, {1: 70.0, 2: 59.9, 3: 0.0, 4: 0.0}) == ["semaine-1"]
     assert earned(course, {1: 60.0, 2: 60.0, 3: 60.0, 4: 60.0})[-1] == COURSE
     assert COURSE not in earned(course, {1: 100.0, 2: 100.0, 3: 100.0, 4: 55.0})

@@ -2,19 +2,52 @@ import datetime as dt
 
 import pytest
 
-from decoder.course import COURSE_FILE, CourseError, key_lines, load_course, parse_course
+from decoder.course import (
+    COURSE_FILE,
+    CourseError,
+    NotInARun,
+    key_lines,
+    load_course,
+    parse_course,
+)
+from decoder.schedule import Moment, Run
+from tests.course_copy import taught
 
 TEXT = COURSE_FILE.read_text(encoding="utf-8")
 
 
 def test_the_course_file_is_valid():
     course = load_course()
-    assert [w.number for w in course.weeks] == [1, 2, 3, 4]
+    assert [w.number for w in course.rhythm] == [1, 2, 3, 4]
     assert course.autograde_weight + course.peer_weight == 1
+    assert course.rhythm[0].opens == Moment(1, dt.time(9, 0)) and course.time_zone == \
+        "Europe/Paris"
+
+
+def test_the_dates_are_a_runs():
+    """The file holds a rhythm; the dates are those of the run the course is taught in."""
+    course = load_course()
+    with pytest.raises(NotInARun):
+        course.weeks  # noqa: B018
+    spring = course.in_run(Run("printemps", dt.date(2027, 3, 1)))
+    autumn = course.in_run(Run("automne", dt.date(2027, 9, 6)))
+    assert spring.week(1).opens.isoformat() == "2027-03-01T09:00:00+01:00"
+    assert autumn.week(1).opens.isoformat() == "2027-09-06T09:00:00+02:00"  # summer time
+    assert autumn.week(4).peer_review_due - autumn.week(1).opens == \
+        dt.timedelta(days=30, hours=14, minutes=59)
+
+
+def test_a_deadline_keeps_its_wall_clock_time_across_a_change_of_summer_time():
+    # day 1 on Monday 22 March 2027: summer time begins on Sunday 28 March, in week 1
+    course = taught(Run("mars", dt.date(2027, 3, 22)))
+    assert course.week(1).opens.utcoffset() == dt.timedelta(hours=1)
+    assert course.week(1).due.isoformat() == "2027-03-28T23:59:00+02:00"
+    montreal = taught(Run("mtl", dt.date(2027, 3, 22), "America/Montreal"))
+    assert montreal.week(1).due.isoformat() == "2027-03-28T23:59:00-04:00"
 
 
 def test_open_weeks_follow_the_dates():
-    course = load_course()
+    course = taught()
     before = course.weeks[0].opens - dt.timedelta(seconds=1)
     assert course.open_weeks(before) == ()
     assert [w.number for w in course.open_weeks(course.weeks[1].opens)] == [1, 2]
@@ -38,12 +71,24 @@ def test_a_wrong_type_names_the_line_and_the_field():
     assert f"ligne {line}" in str(error.value) and "assignment.0.minutes" in str(error.value)
 
 
-def test_a_date_written_as_text_is_explained():
-    broken = TEXT.replace("due = 2026-12-06T23:59:00+01:00", 'due = "6 décembre"')
-    with pytest.raises(CourseError, match="date avec heure et fuseau") as error:
+def test_a_moment_written_otherwise_is_explained():
+    broken = TEXT.replace('due = { day = 14, time = "23:59" }', 'due = "6 décembre"')
+    with pytest.raises(CourseError, match=r"day = 7, time") as error:
         parse_course(broken)
     assert f"ligne {line_of(broken, 'due = ' + chr(34))}" in str(error.value)
     assert "week.1.due" in str(error.value)
+    with pytest.raises(CourseError, match="heure s'écrit entre guillemets"):
+        parse_course(TEXT.replace('time = "23:59" }', 'time = "23h59" }', 1))
+    with pytest.raises(CourseError, match="fuseau horaire « Europe/Parsi » inconnu"):
+        parse_course(TEXT.replace('time_zone = "Europe/Paris"', 'time_zone = "Europe/Parsi"'))
+
+
+def test_a_course_file_of_before_runs_says_how_to_write_its_dates():
+    """Absolute dates (course.toml before runs) are refused with what to write instead."""
+    old = TEXT.replace('opens = { day = 8, time = "09:00" }', "opens = 2026-11-30T09:00:00+01:00")
+    with pytest.raises(CourseError, match="relatives au début de chaque session") as error:
+        parse_course(old)
+    assert "decoder run start" in str(error.value) and "week.1.opens" in str(error.value)
 
 
 def test_rules_beyond_the_schema():
@@ -53,10 +98,22 @@ def test_rules_beyond_the_schema():
     unknown_week = TEXT.replace("week = 4", "week = 9", 1)
     with pytest.raises(CourseError, match="la semaine 9 n'existe pas"):
         parse_course(unknown_week)
-    reversed_dates = TEXT.replace("opens = 2026-11-23T09:00:00+01:00",
-                                  "opens = 2026-12-23T09:00:00+01:00")
-    with pytest.raises(CourseError, match="opens < due"):
+    reversed_dates = TEXT.replace('opens = { day = 1, time = "09:00" }',
+                                  'opens = { day = 7, time = "23:59" }')
+    with pytest.raises(CourseError, match="ouvrir .opens. avant sa date de rendu"):
         parse_course(reversed_dates)
+    early_review = TEXT.replace('peer_review_due = { day = 10, time = "23:59" }',
+                                'peer_review_due = { day = 7, time = "22:00" }')
+    with pytest.raises(CourseError, match="ne peut pas finir avant la date de rendu") as error:
+        parse_course(early_review)
+    assert "week.0.peer_review_due" in str(error.value)
+    out_of_order = TEXT.replace('opens = { day = 15, time = "09:00" }',
+                                'opens = { day = 7, time = "09:00" }')
+    with pytest.raises(CourseError, match="les semaines vont dans l'ordre"):
+        parse_course(out_of_order)
+    no_points = TEXT.replace('penalty = "none"', 'penalty = "per_hour"')
+    with pytest.raises(CourseError, match="points_per_hour"):
+        parse_course(no_points)
 
 
 def test_missing_and_unknown_fields():
@@ -78,6 +135,6 @@ def test_key_lines_index_arrays_of_tables():
 def test_a_learner_gets_the_lessons_of_open_weeks_only():
     from decoder.course import open_lessons
 
-    course = load_course()
+    course = taught()
     assert open_lessons(course, course.weeks[0].opens) == ["semaine-1"]
     assert open_lessons(course, course.weeks[3].opens) == [f"semaine-{n}" for n in range(1, 5)]

@@ -7,11 +7,11 @@ import csv
 import datetime as dt
 import io
 
-from decoder.course import load_course
 from decoder.dashboard import export, progress
 from decoder.dashboard.plots import histogram
+from tests.course_copy import taught
 
-COURSE = load_course()
+COURSE = taught()
 NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
 
 
@@ -61,6 +61,32 @@ def test_learners_at_risk_idle_or_failing_three_times_in_a_row():
     assert [(name, reason) for name, reason, _ in risky] == [
         ("bruno", "failing"), ("chloe", "idle"), ("dan", "idle")]
     assert risky[0][2] == {"exercise": "s1-bonjour", "count": 3}
+
+
+def test_nobody_is_idle_before_the_run_is_a_week_old():
+    """Days before the run began are not idleness: a class that signed up early, or nobody
+    active yet on day 3, is not « at risk »."""
+    learners = [progress.Learner("dan", None),
+                progress.Learner("eva", NOW - dt.timedelta(days=30))]
+    run_began = NOW - dt.timedelta(days=3)
+    assert progress.at_risk(learners, {}, NOW, since=run_began) == []
+    later = progress.at_risk(learners, {}, NOW + dt.timedelta(days=5), since=run_began)
+    assert [name for name, reason, _ in later] == ["dan", "eva"]
+
+
+def test_late_work_is_marked_and_its_penalty_exported_as_nbgrader_does():
+    history = [{**row(1, "awa", "s1-bonjour", 2.0), "late_by": 3600.0, "penalty": 1.0},
+               {**row(2, "bruno", "s1-bonjour", 3.0), "late_by": 0.0, "penalty": 0.0}]
+    found = progress.states(history, set())
+    assert found[("awa", "s1-bonjour")].late and not found[("bruno", "s1-bonjour")].late
+    stats = {s.assignment.name: s for s in progress.exercise_stats(
+        COURSE, ["awa", "bruno"], found, week=1)}
+    assert (stats["s1-bonjour"].submitted, stats["s1-bonjour"].late) == (2, 1)
+    weeks = {name: progress.week_grades(COURSE, name, found, {}) for name in ("awa", "bruno")}
+    rows = list(csv.DictReader(io.StringIO(export.grades_csv(
+        COURSE, ["awa", "bruno"], found, {}, {}, weeks, week=1))))
+    awa = next(r for r in rows if r["student_id"] == "awa" and r["assignment"] == "s1-bonjour")
+    assert (awa["raw_score"], awa["late_submission_penalty"], awa["score"]) == ("3", "1", "2")
 
 
 def test_a_week_grade_combines_autograded_and_peer_points_as_course_toml_says():

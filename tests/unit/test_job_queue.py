@@ -8,9 +8,12 @@ import datetime as dt
 from decoder.service.feedback import feedback_html, learner_view
 from decoder.service.store import Store
 
+RUN = "printemps"
 
-def submit(store: Store, who: str = "alice") -> int:
-    return store.add_submission(who, "s1-bonjour", dt.datetime(2026, 11, 24, 10), "f", 1, "x")
+
+def submit(store: Store, who: str = "alice", run: str = RUN) -> int:
+    return store.add_submission(who, "s1-bonjour", dt.datetime(2026, 11, 24, 10), "f", 1, "x",
+                                run=run)
 
 
 def test_a_job_has_one_holder_and_only_the_holder_records_its_result(store):
@@ -71,10 +74,10 @@ def test_regrade_queues_the_newest_submission_of_each_learner(store):
     submit(store, "alice")
     newest = submit(store, "alice")
     submit(store, "bruno")
-    batch, count = store.regrade("s1-bonjour")
+    batch, count = store.regrade("s1-bonjour", run=RUN)
     assert count == 2
     assert store.batch_progress(batch) == {"queued": 2}
-    assert {r["id"] for r in store.latest_submissions("s1-bonjour")} >= {newest}
+    assert {r["id"] for r in store.latest_submissions("s1-bonjour", run=RUN)} >= {newest}
 
 
 REPORT = {"assignment": "s1-bonjour", "score": 1, "max_score": 3, "error": "", "tests": [
@@ -114,16 +117,33 @@ def test_the_class_history_has_each_submissions_newest_grading(store):
     first = submit(store, "alice")
     job = store.claim("w", 60)
     store.complete(job, "w", 1, 3, {}, None)
-    store.regrade("s1-bonjour")
+    store.regrade("s1-bonjour", run=RUN)
     regraded = store.claim("w", 60)
     store.complete(regraded, "w", 3, 3, {}, None)
     queued = submit(store, "bruno")
-    store.record_fetch("chloe", "s1-bonjour")
-    store.record_fetch("chloe", "s1-bonjour")  # twice: still one
-    rows = {r["id"]: r for r in store.history()}
+    store.record_fetch("chloe", "s1-bonjour", run=RUN)
+    store.record_fetch("chloe", "s1-bonjour", run=RUN)  # twice: still one
+    rows = {r["id"]: r for r in store.history(run=RUN)}
     assert (rows[first]["state"], rows[first]["score"], rows[first]["max_score"]) == (
         "done", 3, 3)
     assert (rows[queued]["state"], rows[queued]["score"]) == ("queued", None)
-    assert [r["id"] for r in store.history("bruno")] == [queued]
-    assert store.fetched() == {("chloe", "s1-bonjour")}
-    assert store.fetched("alice") == set()
+    assert [r["id"] for r in store.history("bruno", run=RUN)] == [queued]
+    assert store.fetched(run=RUN) == {("chloe", "s1-bonjour")}
+    assert store.fetched("alice", run=RUN) == set()
+
+
+def test_each_run_has_its_own_submissions_fetches_and_releases(store):
+    """Work belongs to the run it was made in: another run's class sees none of it."""
+    mine = submit(store, "alice", run=RUN)
+    other = submit(store, "alice", run="automne")
+    store.record_fetch("alice", "s1-bonjour", run=RUN)
+    store.release_hidden("s1-bonjour", "marie", run=RUN)
+    assert [r["id"] for r in store.history(run=RUN)] == [mine]
+    assert [r["id"] for r in store.history(run="automne")] == [other]
+    assert [r["id"] for r in store.submissions_of("alice", run="automne")] == [other]
+    assert {r["id"] for r in store.submissions_of("alice", run=None)} == {mine, other}
+    assert [r["id"] for r in store.latest_submissions("s1-bonjour", run=RUN)] == [mine]
+    assert store.fetched(run="automne") == set()
+    assert store.hidden_released("s1-bonjour", run=RUN)
+    assert not store.hidden_released("s1-bonjour", run="automne")
+    assert store.regrade("s1-bonjour", run="automne")[1] == 1

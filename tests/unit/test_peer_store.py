@@ -14,9 +14,12 @@ OPENS = dt.datetime(2026, 11, 29, 23, 0, tzinfo=dt.UTC)
 NOW = OPENS + dt.timedelta(hours=1)
 
 
-def submit(store, who: str, minutes: int = 0) -> int:
+RUN = "printemps"
+
+
+def submit(store, who: str, minutes: int = 0, run: str = RUN) -> int:
     return store.add_submission(who, "s1-algo", (OPENS - dt.timedelta(minutes=minutes))
-                                .replace(tzinfo=None), f"f-{who}", 1, "x")
+                                .replace(tzinfo=None), f"f-{who}", 1, "x", run=run)
 
 
 def ask(peer: PeerStore, who: str, required: int = 2):
@@ -24,7 +27,7 @@ def ask(peer: PeerStore, who: str, required: int = 2):
         return allocate(who, candidates, reviews, required=required, review_opens=OPENS, now=at)
 
     peer.ensure_lock("s1-algo")
-    return peer.hold("s1-algo", who, NOW, NOW + HOLD, decide)
+    return peer.hold("s1-algo", RUN, who, NOW, NOW + HOLD, decide)
 
 
 def test_concurrent_requests_never_over_hold(store):
@@ -72,8 +75,22 @@ def test_staff_actions_are_journaled_with_their_change(store):
         db.execute(withdrawals.insert().values(submission_id=submission, by="marie",
                                                at=NOW.replace(tzinfo=None), reason="plagiat"))
 
-    peer.act("s1-algo", "marie", "withdraw", submission, "plagiat", NOW, change)
+    peer.act("s1-algo", RUN, "marie", "withdraw", submission, "plagiat", NOW, change)
     assert peer.withdrawn(submission)
-    assert [(a["actor"], a["action"], a["target"]) for a in peer.actions("s1-algo")] == [
+    assert [(a["actor"], a["action"], a["target"]) for a in peer.actions("s1-algo", RUN)] == [
         ("marie", "withdraw", submission)]
+    assert peer.actions("s1-algo", "automne") == []
     assert ask(peer, "bruno") is None  # withdrawn work is not given
+
+
+def test_a_run_reviews_its_own_class_only(store):
+    """Another run's submission is never given to review, and its reviews are not this run's."""
+    peer = PeerStore(store.engine)
+    submit(store, "ancien", minutes=30, run="automne")  # older: allocation's first pick
+    mine = submit(store, "awa")
+    review, _ = ask(peer, "bruno")
+    assert peer.review(review)["submission_id"] == mine
+    candidates, reviews = peer.pool("s1-algo", "automne")
+    assert [c.author for c in candidates] == ["ancien"] and reviews == []
+    assert [r["id"] for r in peer.reviews_of(assignment="s1-algo", run=RUN)] == [review]
+    assert peer.reviews_of(assignment="s1-algo", run="automne") == []

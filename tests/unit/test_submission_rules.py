@@ -8,7 +8,6 @@ import datetime as dt
 import nbformat
 import pytest
 
-from decoder.course import load_course
 from decoder.service.files import folder_name, write_submission
 from decoder.service.rules import (
     Refused,
@@ -17,9 +16,10 @@ from decoder.service.rules import (
     check_submission,
     submitted_files,
 )
+from tests.course_copy import taught
 
 NOTEBOOK = nbformat.writes(nbformat.v4.new_notebook()).encode()
-COURSE = load_course()
+COURSE = taught()
 
 
 @pytest.mark.parametrize("name", ["../x.ipynb", "a/../../b", "/etc/passwd", ".bashrc",
