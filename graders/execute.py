@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import shutil
 import sqlite3
+import tempfile
 import time
 
 import nbformat
@@ -292,10 +295,31 @@ class SplitExecute(Execute):
                       ensure_ascii=False)
 
 
+class LocalSocketKernelManager(AsyncKernelManager):
+    """A kernel on this machine that talks over Unix sockets in a private folder. With TCP,
+    jupyter_client picks free ports, closes them, and the kernel binds them later: two
+    nbgrader processes starting kernels at once can pick the same port, and the kernel then
+    dies before answering (jupyter_client #487; it failed CI once). The grading sandbox
+    talks over Unix sockets for the same reason."""
+
+    socket_folder: str = ""
+
+    async def _async_pre_start_kernel(self, **kw):
+        self.socket_folder = tempfile.mkdtemp(prefix="decoder-kernel-")
+        self.transport = "ipc"
+        self.ip = os.path.join(self.socket_folder, "kernel")
+        return await super()._async_pre_start_kernel(**kw)
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart)
+        if self.socket_folder and not restart:
+            shutil.rmtree(self.socket_folder, ignore_errors=True)
+
+
 class LocalSplitExecute(SplitExecute):
     """SplitExecute with a kernel on this machine: for the course's own content, which is
     trusted (tests/course). Learners' submissions are graded with SandboxExecute."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("kernel_manager_class", AsyncKernelManager)
+        kwargs.setdefault("kernel_manager_class", LocalSocketKernelManager)
         super().__init__(*args, **kwargs)
