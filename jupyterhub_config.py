@@ -14,11 +14,13 @@ from decoder.keys import ensure_demo_accounts, ensure_token
 from decoder.roles import (
     COURSE_SERVICE,
     FORMGRADER,
-    SERVER_TOKEN_SCOPES,
     course_service_role,
     culler_role,
     instructor_role,
     operator_role,
+    room_names,
+    room_role,
+    server_token_scopes_for,
     user_role,
 )
 from decoder.settings import PROJECT_ROOT, process_settings
@@ -38,6 +40,12 @@ demo_accounts = ensure_demo_accounts(secrets_dir / "demo-accounts.json")
 
 # ---- hub, proxy, database ----
 c.JupyterHub.bind_url = f"http://{settings.public_ip}:{settings.public_port}"
+if settings.per_user_origins:  # every person's server and each service on its own origin
+    c.JupyterHub.subdomain_host = settings.public_url
+    # no cookie tossing from a subdomain: __Host- cookies over TLS (JupyterHub 5.5 sets its
+    # OAuth state cookie without Secure on http, which browsers then refuse); the http demo
+    # needs none, browsers refuse a cookie for Domain=localhost (docs/decisions.md)
+    c.JupyterHub.cookie_host_prefix_enabled = settings.public_url.startswith("https://")
 c.JupyterHub.hub_bind_url = f"http://{settings.gateway_ip}:{settings.hub_port}"
 c.JupyterHub.db_url = settings.db_url
 c.JupyterHub.cookie_secret_file = str(secrets_dir / "jupyterhub_cookie_secret")
@@ -50,6 +58,8 @@ c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.proxy_api_port}"
 c.ConfigurableHTTPProxy.auth_token = ensure_token(secrets_dir / "proxy_token")
 if settings.ui_language == "fr":
     c.JupyterHub.template_paths = [str(PROJECT_ROOT / "decoder" / "templates" / "fr")]
+# one shared origin: the error page says why nobody opens another person's JupyterLab
+c.JupyterHub.template_vars = {"shared_origin": not settings.per_user_origins}
 
 # ---- accounts ----
 c.Authenticator.allow_all = True  # NativeAuthenticator / the LMS itself refuse who may not come
@@ -62,7 +72,8 @@ else:
     c.DecoderAuthenticator.minimum_password_length = 8
     c.DecoderAuthenticator.seed_accounts_file = str(secrets_dir / "demo-accounts.json")
     # instructors are made by the operator (decoder instructor add), never by sign-up
-    c.DecoderAuthenticator.reserved_usernames = reserved_names(settings)
+    c.DecoderAuthenticator.reserved_usernames = reserved_names(settings) | set(
+        room_names(settings.review_rooms))
     c.DecoderAuthenticator.signups_per_address_per_hour = settings.signups_per_address_per_hour
     c.DecoderAuthenticator.allowed_failed_logins = settings.failed_logins_before_lockout
     c.DecoderAuthenticator.seconds_before_next_try = settings.lockout_minutes * 60
@@ -74,8 +85,12 @@ else:
         "learners": {"users": sorted(n for n, a in demo_accounts.items()
                                      if a["role"] == "learner")},
     }
-c.JupyterHub.load_roles = [user_role(), instructor_role(), culler_role(), operator_role(),
-                           course_service_role()]
+# review rooms: accounts nobody logs in as (no password; their names refused at sign-up)
+rooms = room_names(settings.rooms)
+c.JupyterHub.load_roles = [user_role(settings.per_user_origins),
+                           instructor_role(settings.per_user_origins),
+                           culler_role(), operator_role(), course_service_role(rooms)] + (
+    [room_role(rooms)] if rooms else [])
 
 # ---- services ----
 c.JupyterHub.services = [
@@ -118,7 +133,7 @@ c.DecoderSpawner.disable_user_config = True
 c.DecoderSpawner.default_url = "/lab/tree/cours/semaine-1"
 c.DecoderSpawner.start_timeout = 120
 c.DecoderSpawner.http_timeout = 90
-c.DecoderSpawner.server_token_scopes = SERVER_TOKEN_SCOPES
+c.DecoderSpawner.server_token_scopes = server_token_scopes_for(rooms)  # a room's: nothing
 # an operator's extra_host_config may add to the hardening, never weaken it: refuse to start
 if isinstance(c.DecoderSpawner.get("extra_host_config"), dict):
     merged_host_config(configured_hardening(c.DecoderSpawner), c.DecoderSpawner.extra_host_config)

@@ -18,6 +18,7 @@ import argparse
 import datetime as dt
 import json
 import random
+import re
 import signal
 import sqlite3
 import statistics
@@ -32,13 +33,18 @@ import requests
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from decoder import homes, hubprocess  # noqa: E402
+from decoder import (  # noqa: E402
+    homes,
+    hubprocess,
+    origins,  # noqa: E402
+)
 from decoder.course import load_course  # noqa: E402
 from decoder.service import store as tables  # noqa: E402
 from decoder.service.gradebook import CourseGradebook  # noqa: E402
 from decoder.service.store import Store  # noqa: E402
 from decoder.settings import PlatformSettings  # noqa: E402
 from tests.course_copy import ALL_OPEN, course_copy  # noqa: E402
+from tests.localhost import session  # noqa: E402
 
 PORT = 29000
 TARGET_P95_MS = 300
@@ -68,6 +74,8 @@ def seed_store(settings: PlatformSettings, learners: list[str]) -> int:
     settings.course_storage.mkdir(parents=True, exist_ok=True)
     store = Store(settings.course_db_url)
     store.migrate()
+    hubprocess.ensure_course_run(settings)  # the work belongs to the run the platform teaches
+    run = hubprocess.course_runs(settings).current().name
     rng = random.Random(7)
     start = dt.datetime(2026, 1, 6, 9)
     rows = {"fetches": [], "submissions": [], "jobs": [], "results": []}
@@ -82,10 +90,11 @@ def seed_store(settings: PlatformSettings, learners: list[str]) -> int:
                       "tests": [{"grade_id": "tests", "points": score, "max_points": points,
                                  "message": None if score == points else "grader.assertion_plain",
                                  "hidden_tests": 1}]}
-            rows["fetches"].append({"username": learner, "assignment": assignment.name,
+            rows["fetches"].append({"run": run, "username": learner,
+                                    "assignment": assignment.name,
                                     "first_at": when, "last_at": when})
             rows["submissions"].append({
-                "id": next_id, "username": learner, "assignment": assignment.name,
+                "id": next_id, "run": run, "username": learner, "assignment": assignment.name,
                 "submitted_at": when, "folder": f"submissions/{learner}/{assignment.name}/x",
                 "size_bytes": 4000, "sha256": "0" * 64})
             rows["jobs"].append({"id": next_id, "submission_id": next_id, "state": "done",
@@ -143,12 +152,18 @@ def seed_gradebook(settings: PlatformSettings, learners: list[str]) -> None:
 class Client:
     def __init__(self, url: str, token: str):
         self.url = url
-        self.http = requests.Session()
+        self.http = session()  # each service on its own origin (*.localhost)
         self.http.headers["Authorization"] = f"token {token}"
+
+    def address(self, path: str) -> str:
+        """A service's path at its own origin (per-user origins), else at the hub's."""
+        service = re.match(r"^/services/([^/]+)/", path)
+        return (origins.origin_of(self.url, service.group(1), "service") if service
+                else self.url) + path
 
     def time(self, path: str) -> float:
         started = time.perf_counter()
-        response = self.http.get(self.url + path, timeout=600, allow_redirects=False)
+        response = self.http.get(self.address(path), timeout=600, allow_redirects=False)
         elapsed = time.perf_counter() - started
         if response.status_code != 200:
             raise RuntimeError(f"{path}: {response.status_code} {response.text[:300]}")
@@ -156,7 +171,7 @@ class Client:
 
 
 def hub_token(settings: PlatformSettings, user: str, create: bool = False) -> str:
-    operator = requests.Session()
+    operator = session()
     operator.headers["Authorization"] = "token " + settings.path(
         "secrets", "cli_token").read_text().strip()
     api = f"{settings.public_url}/hub/api"

@@ -27,8 +27,9 @@ import docker
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from decoder import homes, hubprocess  # noqa: E402
+from decoder import homes, hubprocess, origins  # noqa: E402
 from decoder.settings import PROJECT_ROOT, PlatformSettings, gateway_of  # noqa: E402
+from tests.localhost import session  # noqa: E402
 
 OURS_PORT, STOCK_PORT = 28000, 28100
 SINGLE_RUNS = 5
@@ -45,7 +46,7 @@ class Stack:
 
     def __init__(self, name: str, url: str, token: str, container_prefix: str):
         self.name, self.url, self.container_prefix = name, url, container_prefix
-        self.http = requests.Session()
+        self.http = session()  # ours: each server on its own origin (*.localhost)
         self.http.headers["Authorization"] = f"token {token}"
 
     def api(self, method: str, path: str, **kwargs) -> requests.Response:
@@ -60,8 +61,8 @@ class Stack:
                 raise TimeoutError(name)
             time.sleep(0.1)
         token = self.api("POST", f"/users/{name}/tokens", json={"expires_in": 600}).json()["token"]
-        while requests.get(f"{self.url}/user/{name}/lab", timeout=60,
-                           headers={"Authorization": f"token {token}"}).status_code != 200:
+        while self.http.get(f"{origins.server_url(self.url, name)}/lab", timeout=60,
+                            headers={"Authorization": f"token {token}"}).status_code != 200:
             time.sleep(0.1)
         results[name] = time.monotonic() - started
 

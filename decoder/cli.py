@@ -18,6 +18,7 @@ from . import homes, hubprocess, images, runcommand
 from .coursestate import CourseServiceClient
 from .engine import engine_answers, ensure_engine
 from .messages import render
+from .origins import via_proxy
 from .settings import PlatformSettings
 
 PASSWORD_IN_URL = re.compile(r"(://[^/:@]*:)[^@/]*@")  # postgresql://user:secret@host
@@ -84,6 +85,10 @@ def cmd_status(settings: PlatformSettings, args) -> int:
         say(f"hub:     running, pid {pid} (answering at {settings.public_url})")
     else:
         say(f"hub:     {'not answering (pid ' + str(pid) + ')' if pid else 'stopped'}")
+    say("origins: " + (f"one per person ({settings.public_url}, each server and service on "
+                       "a subdomain of it)" if settings.per_user_origins else
+                       f"one shared origin ({settings.public_url}): reviews show the grading "
+                       "sandbox's outputs, instructors cannot open a learner's JupyterLab"))
     proxy = hubprocess.proxy_pid(settings)
     proxy_up = proxy and hubprocess.proxy_answers(settings)
     say(f"proxy:   {'running, pid ' + str(proxy) if proxy_up else 'stopped'}")
@@ -232,8 +237,8 @@ def cmd_instructor(settings: PlatformSettings, args) -> int:
 def join_instructors_now(settings: PlatformSettings, name: str) -> bool:
     """Put ``name`` in the running hub's instructors group (the next start does it too)."""
     token = settings.path("secrets", "cli_token").read_text().strip()
-    api = settings.public_url + "/hub/api"
-    headers = {"Authorization": f"token {token}"}
+    api, host = via_proxy(settings.proxy_address, settings.public_url + "/hub/api")
+    headers = {"Authorization": f"token {token}", **host}
     created = requests.post(f"{api}/users/{name}", headers=headers, timeout=10)
     joined = requests.post(f"{api}/groups/instructors/users", json={"users": [name]},
                            headers=headers, timeout=10)

@@ -1,5 +1,5 @@
-"""The course service as the operators' command sees it: its API through the hub's proxy, with
-the ``decoder-cli`` service token."""
+"""The course service as the operators' command sees it: its API at the service's own address
+on this machine (the learner network's gateway), with the ``decoder-cli`` service token."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ class CourseServiceClient:
     """Calls by route name (``protocol.ROUTES``): ``client.get("batch", batch="ab12")``."""
 
     def __init__(self, settings: PlatformSettings):
-        self.base = protocol.service_url(settings.public_url)
+        self.base = protocol.service_url(settings.course_service_url)
         token_file = settings.path("secrets", "cli_token")
         if not token_file.exists():
             raise RuntimeError(f"no {token_file}: start the platform first (decoder up)")

@@ -27,7 +27,7 @@ import subprocess
 from pathlib import Path
 
 HOME_UID = 1000  # jovyan, in images/lab/Dockerfile
-SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,249}")  # 250: room for ".new" in 255
+SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,250}")  # 251: room for ".new" in 255
 IMAGE_NAME = "homes.img"
 
 
@@ -39,10 +39,13 @@ class HomesError(RuntimeError):
 
 def home_path(root: str | Path, name: str) -> Path:
     """A learner's home under ``root``; ``name`` is DockerSpawner's escaped user name (letters,
-    digits, ``-_.``). Anything else (``..``, a slash, an empty name) is refused."""
-    if not SAFE_NAME.fullmatch(name) or ".." in name:
+    digits, ``-_.``). A name that begins with an escaped letter (``élodie`` is
+    ``-c3-a9lodie``) gets a ``u`` first: a folder name must not look like a command's option.
+    Anything else (``..``, a slash, an empty name) is refused."""
+    folder = "u" + name if name.startswith("-") else name
+    if len(name) > 250 or not SAFE_NAME.fullmatch(folder) or ".." in folder:
         raise HomesError(f"unsafe home name {name!r}")
-    return Path(root) / name
+    return Path(root) / folder
 
 
 def mounted_fstype(mountinfo: str, folder: str | Path) -> str | None:

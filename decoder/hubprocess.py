@@ -14,10 +14,11 @@ from pathlib import Path
 import docker
 import requests
 
-from . import homes, protocol
+from . import homes, origins, protocol
 from .engine import ensure_engine
 from .keys import ensure_demo_accounts, ensure_token, write_private
 from .network import ensure_learner_network
+from .origins import via_proxy
 from .processes import running_pid, stop_pid
 from .settings import CONFIG_ENV, PROJECT_ROOT, PlatformSettings
 
@@ -51,15 +52,20 @@ def start_proxy(settings: PlatformSettings, wait_seconds: float = 30.0) -> int:
     """Start configurable-http-proxy on its own, apart from the hub (as Zero to JupyterHub
     does): a hub restart then leaves every learner's route up. Return its pid."""
     existing = proxy_pid(settings)
-    if existing and proxy_answers(settings):
+    mode_file = settings.path("run", "proxy.mode")
+    mode = "host-routing" if settings.per_user_origins else "path-routing"
+    same_mode = mode_file.exists() and mode_file.read_text() == mode
+    if existing and same_mode and proxy_answers(settings):
         return existing
-    if existing:
+    if existing:  # dead, or routing as the settings no longer say: started again
         stop_pid(existing, 5)
     hub = f"http://{settings.gateway_ip}:{settings.hub_port}"
     command = [*settings.proxy_command, "--ip", settings.public_ip,
                "--port", str(settings.public_port), "--api-ip", "127.0.0.1",
                "--api-port", str(settings.proxy_api_port), "--default-target", hub,
                "--error-target", f"{hub}/hub/error", "--log-level", "warn"]
+    if settings.per_user_origins:
+        command.append("--host-routing")  # routes are host/path: alice.localhost/user/alice
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
            "CONFIGPROXY_AUTH_TOKEN": ensure_token(settings.path("secrets", "proxy_token"))}
     log_file = settings.path("logs", "proxy.log")
@@ -67,6 +73,7 @@ def start_proxy(settings: PlatformSettings, wait_seconds: float = 30.0) -> int:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
     write_private(settings.path("run", "proxy.pid"), str(process.pid).encode())
+    write_private(mode_file, mode.encode())
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -88,8 +95,9 @@ def stop_proxy(settings: PlatformSettings) -> bool:
 
 
 def hub_healthy(settings: PlatformSettings, timeout: float = 3.0) -> bool:
+    url, headers = via_proxy(settings.proxy_address, settings.public_url + "/hub/health")
     try:
-        response = requests.get(settings.public_url + "/hub/health", timeout=timeout)
+        response = requests.get(url, headers=headers, timeout=timeout)
         return response.status_code == 200
     except requests.RequestException:
         return False
@@ -202,11 +210,13 @@ def course_service_answers(settings: PlatformSettings) -> bool:
     reached through the public proxy: the hub adds its route a moment after it listens, and
     until then a browser asking for its pages got the hub's 404."""
     health = protocol.route("health")
+    public = via_proxy(settings.proxy_address,
+                       origins.service_url(settings.public_url, protocol.SERVICE) + "/")
     try:
-        return all(requests.get(base + health, timeout=3, allow_redirects=False
-                                ).status_code == 200
-                   for base in (protocol.service_url(settings.course_service_url),
-                                protocol.service_url(settings.public_url)))
+        return requests.get(protocol.service_url(settings.course_service_url) + health,
+                            timeout=3, allow_redirects=False).status_code == 200 and \
+            requests.get(public[0] + health, headers=public[1], timeout=3,
+                         allow_redirects=False).status_code == 200
     except requests.RequestException:
         return False
 

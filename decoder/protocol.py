@@ -20,6 +20,7 @@ COURSE_URL_ENV = "DECODER_COURSE_URL"  # where a learner's server reaches the se
 MAX_SUBMISSION_ENV = "DECODER_MAX_SUBMISSION_MB"  # the largest submission, in MB
 LANGUAGE_ENV = "DECODER_UI_LANGUAGE"  # 'fr' or 'en'
 HOME_LIMIT_ENV = "DECODER_HOME_LIMIT_MB"  # the size limit of a learner's home, in MB
+ROOM_ENV = "DECODER_ROOM"  # set in a review room's server (a peer's notebook runs there)
 
 DEFAULT_MAX_SUBMISSION_MB = 20
 MAX_FILES = 50  # files in one submission
@@ -38,7 +39,6 @@ ROUTES = {
     "regrade": "instructor/assignments/{assignment}/regrade",
     "release_hidden": "instructor/assignments/{assignment}/release-hidden",
     "batch": "instructor/batches/{batch}",
-    "peer_copy": "peer/reviews/{review}/copy",
     "export": "instructor/export",
 }
 API = "api/"

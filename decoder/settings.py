@@ -158,9 +158,23 @@ class PlatformSettings(Configurable):
     ).tag(config=True)
 
     public_base_url = Unicode(
-        "", help="The platform's address as people reach it, behind a TLS reverse proxy: it "
-        "names the badges' issuer and verification pages. Default: the public proxy's own "
-        "address (public_url). Example: 'https://cours.example.org'.",
+        "", help="The platform's address as people reach it, behind a TLS reverse proxy: the "
+        "hub's address, of which each person's server and each service gets a subdomain "
+        "(per_user_origins: alice.cours.example.org, course--service.cours.example.org), "
+        "and the badges' issuer. Default: http://localhost:<public_port> (with per-user "
+        "origins; browsers resolve *.localhost to this machine), else the proxy's own address. "
+        "Example: 'https://cours.example.org'.",
+    ).tag(config=True)
+
+    per_user_origins = Bool(
+        True,
+        help="Give every person's server, and each service, a web origin of its own "
+        "(JupyterHub's subdomain_host, host routing in the proxy, __Host- cookies): code a "
+        "learner wrote can then act neither as whoever runs it nor on the hub. Needs a "
+        "wildcard DNS name and certificate for public_base_url in production "
+        "(docs/operating.md). False: one shared origin, made safe rather than convenient: "
+        "reviews show the outputs of the grading sandbox instead of running a peer's "
+        "notebook, and instructors cannot open a learner's JupyterLab. Example: False.",
     ).tag(config=True)
 
     db_url = Unicode(
@@ -242,6 +256,39 @@ class PlatformSettings(Configurable):
     peer_min_comment = Integer(
         40, help="Fewest characters of a peer review's overall comment: enough to say what "
         "works and one thing to improve. Example: 80.",
+    ).tag(config=True)
+
+    review_rooms = Integer(
+        4,
+        help="Review rooms: hub accounts relecture-1 … relecture-N whose servers run a peer's "
+        "notebook for one reviewer at a time (« Ouvrir la copie »), on an origin of their own, "
+        "with no home and no token the course service accepts; wiped after each review. Each "
+        "running room counts in the machine's server limit. 0, or per_user_origins False: no "
+        "rooms, the review shows the outputs of the grading sandbox. Example: 8.",
+    ).tag(config=True)
+
+    review_rooms_ready = Integer(
+        1,
+        help="Review rooms kept started ahead, empty, so that « Ouvrir la copie » finds a "
+        "running kernel within seconds. Example: 2.",
+    ).tag(config=True)
+
+    review_room_minutes = Integer(
+        60,
+        help="A review room is wiped (its server stopped, its share removed) this long after it "
+        "was given to a reviewer, or sooner once the review is sent or the room idles "
+        "review_room_idle_minutes. Example: 90.",
+    ).tag(config=True)
+
+    review_room_idle_minutes = Integer(
+        15,
+        help="A review room nobody used for this long is wiped. Example: 20.",
+    ).tag(config=True)
+
+    review_room_mb = Integer(
+        64,
+        help="Size, in MB, of a review room's folder (memory-backed, gone when the room is "
+        "wiped): the copy, and what running it writes. Example: 128.",
     ).tag(config=True)
 
     formgrader = Bool(
@@ -326,6 +373,12 @@ class PlatformSettings(Configurable):
     def course_service_url(self) -> str:
         """Where learner containers and the hub reach the course service."""
         return f"http://{self.gateway_ip}:{self.course_service_port}"
+
+    @property
+    def rooms(self) -> int:
+        """Review rooms in use: none with one shared origin (a peer's code would run on the
+        reviewer's origin)."""
+        return self.review_rooms if self.per_user_origins else 0
 
     @property
     def worker_count(self) -> int:
@@ -420,9 +473,21 @@ class PlatformSettings(Configurable):
         return f"http://{self.formgrader_ip}:{FORMGRADER_PORT}"
 
     @property
-    def public_url(self) -> str:
+    def proxy_address(self) -> str:
+        """Where the public proxy is reached from this machine: ``http://127.0.0.1:8000``."""
         host = "127.0.0.1" if self.public_ip in ("", "0.0.0.0") else self.public_ip
         return f"http://{host}:{self.public_port}"
+
+    @property
+    def public_url(self) -> str:
+        """The hub's address as people reach it (origins.py gives each server's and
+        service's): public_base_url, else ``http://localhost:8000`` with per-user origins,
+        else the proxy's own address."""
+        if self.public_base_url:
+            return self.public_base_url.rstrip("/")
+        if self.per_user_origins:
+            return f"http://localhost:{self.public_port}"
+        return self.proxy_address
 
     def path(self, *parts: str) -> Path:
         return Path(self.data_dir).joinpath(*parts)

@@ -16,6 +16,11 @@ The home folder is a btrfs subvolume per learner with a size limit (decoder/home
 at the first start and bound into the container; with ``home_size_mb = 0``, a named volume per
 learner (``home_volume``). Neither is ever deleted: a container can be removed (``remove=True``)
 or culled and the work stays.
+
+A **review room** (an account ``relecture-N``, roles.py) is a server where a peer's
+notebook runs for one reviewer: the same image and hardening, but no home (a memory-backed
+folder of ``review_room_mb``, gone when the room is stopped), no lessons, no course service
+address, and a server token that reaches nothing of the course (``server_token_scopes``).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from . import homes, protocol
 from .course import load_course_cached, open_lessons
 from .messages import say
 from .network import ensure_firewall, ensure_network, open_ports, remove_default_route
+from .roles import room_names
 from .service.runs import run_store
 from .settings import PlatformSettings, process_settings
 
@@ -204,8 +210,15 @@ class DecoderSpawner(DockerSpawner):
     def _default_cpu_limit(self):
         return 1.0
 
+    @property
+    def room(self) -> bool:
+        """This server is a review room's (roles.py)."""
+        return self.user.name in room_names(self.platform.rooms)
+
     @default("volumes")
     def _default_volumes(self):
+        if self.room:
+            return {}  # no home: a memory-backed folder (create_object)
         if not self.platform.home_size_mb:
             return {self.home_volume: HOME}
         # the key is formatted by DockerSpawner ({username}...): a brace in the path is kept
@@ -236,7 +249,7 @@ class DecoderSpawner(DockerSpawner):
             if not DecoderSpawner._firewall_ready:  # rules persist; write them once per hub start
                 await self.asynchronize(ensure_firewall, settings, open_ports(settings))
                 DecoderSpawner._firewall_ready = True
-        if settings.home_size_mb:
+        if settings.home_size_mb and not self.room:
             await self.prepare_home(settings)
         ip_port = await super().start()
         if not settings.allow_egress:
@@ -286,6 +299,9 @@ class DecoderSpawner(DockerSpawner):
     def get_env(self):
         env = super().get_env()
         settings = self.platform
+        if self.room:  # no lessons, no course service: a peer's notebook runs here
+            return {**env, "DECODER_LESSONS": "", protocol.ROOM_ENV: "1",
+                    protocol.LANGUAGE_ENV: settings.ui_language}
         env["DECODER_LESSONS"] = " ".join(self.open_lessons(settings))
         if any(group.name == "instructors" for group in self.user.groups):
             env["DECODER_STAFF"] = "1"  # the staff entries of the lab's "Cours" menu
@@ -309,6 +325,10 @@ class DecoderSpawner(DockerSpawner):
             tmp_size=self.tmp_size,
             read_only=self.read_only_root,
         )
+        if self.room:  # its only folder: in memory, limited, gone at the room's stop
+            hardening["tmpfs"] = {**hardening["tmpfs"], HOME: (
+                f"rw,nosuid,nodev,size={self.platform.review_room_mb}m,uid=1000,gid=1000,"
+                "mode=0700")}
         configured = self._eval_if_callable(self.extra_host_config) or {}
         try:
             self.extra_host_config = merged_host_config(hardening, configured)

@@ -37,6 +37,11 @@ TEST_SETTINGS = {
     "max_submissions_per_minute": 20,  # the hostile set is submitted by one learner at once
     "instructors": ["karim"],  # listed, with no account yet: sign-up must not hand it out
     "home_size_mb": 100,  # small enough to fill in a test (tests/test_homes_full.py)
+    # every test signs learners up from 127.0.0.1 (the limit itself: tests/test_limits.py)
+    "signups_per_address_per_hour": 500,
+    # the suite keeps many learners' servers and review rooms running (the limit itself:
+    # tests/test_limits.py)
+    "max_active_servers": 40,
 }
 
 

@@ -1,15 +1,24 @@
 """A learner as the hub sees one: an HTTP session that signs up, logs in, starts a server and runs
-code in a real kernel over its websocket. Used by the integration tests and bench/spawn.py."""
+code in a real kernel over its websocket. Used by the integration tests and bench/spawn.py.
+
+With per-user origins the hub is at ``base_url`` (``http://localhost:18000``) and the learner's
+server at their own origin (``http://alice.localhost:18000``): the session reaches both, each
+with its own cookies (tests/localhost.py)."""
 
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import requests
 import websocket
+
+from decoder import origins
+from tests.localhost import resolved, session
 
 
 class HubClientError(AssertionError):
@@ -21,7 +30,7 @@ class Learner:
     base_url: str
     name: str
     password: str
-    http: requests.Session = field(default_factory=requests.Session)
+    http: requests.Session = field(default_factory=session)
 
     # ---- hub pages (the forms a person fills in) ----
 
@@ -100,34 +109,56 @@ class Learner:
 
     @property
     def server_url(self) -> str:
-        return f"{self.base_url}/user/{self.name}"
+        return origins.server_url(self.base_url, self.name)
 
-    def open_lab(self) -> requests.Response:
-        """Open JupyterLab: goes through the hub's OAuth, as a browser does."""
-        response = self.http.get(f"{self.server_url}/lab", timeout=60)
+    def open_lab(self, owner: str | None = None) -> requests.Response:
+        """Open JupyterLab (``owner``'s server, shared with this learner, else their own):
+        goes through the hub's OAuth, as a browser does, and says yes on the hub's « Ouvrir »
+        page when the server is someone else's."""
+        response = self.http.get(f"{self.server_url_of(owner)}/lab", timeout=60)
         response.raise_for_status()
+        if "id=\"authorize\"" in response.text:
+            fields = dict(re.findall(r'name="(_xsrf|scopes)" value="([^"]*)"', response.text))
+            scopes = re.findall(r'name="scopes" value="([^"]*)"', response.text)
+            response = self.http.post(response.url, data={"_xsrf": fields["_xsrf"],
+                                                          "scopes": scopes}, timeout=60)
+            response.raise_for_status()
         return response
 
-    def server_api(self, method: str, path: str, **kwargs) -> requests.Response:
-        headers = {"X-XSRFToken": self.cookie("_xsrf", f"/user/{self.name}/")}
-        return self.http.request(method, f"{self.server_url}/api{path}", headers=headers,
-                                 timeout=60, **kwargs)
+    def server_url_of(self, owner: str | None = None) -> str:
+        return origins.server_url(self.base_url, owner or self.name)
 
-    def run_code(self, code: str, timeout: float = 60) -> str:
-        """Start a kernel, run ``code`` over the websocket, return its text result."""
-        kernel = self.server_api("POST", "/kernels", json={"name": "python3"})
+    def server_xsrf(self, owner: str) -> str:
+        """The xsrf cookie of ``owner``'s server (its path holds the escaped name)."""
+        return self.cookie("_xsrf", urlsplit(self.server_url_of(owner)).path + "/")
+
+    def server_api(self, method: str, path: str, owner: str | None = None,
+                   **kwargs) -> requests.Response:
+        owner = owner or self.name
+        headers = {"X-XSRFToken": self.server_xsrf(owner)}
+        return self.http.request(method, f"{self.server_url_of(owner)}/api{path}",
+                                 headers=headers, timeout=60, **kwargs)
+
+    def run_code(self, code: str, timeout: float = 60, owner: str | None = None) -> str:
+        """Start a kernel (in ``owner``'s server, else their own), run ``code`` over the
+        websocket, return its text result."""
+        kernel = self.server_api("POST", "/kernels", owner, json={"name": "python3"})
         kernel.raise_for_status()
         kernel_id = kernel.json()["id"]
         try:
-            return self._execute(kernel_id, code, timeout)
+            return self._execute(kernel_id, code, timeout, owner or self.name)
         finally:
-            self.server_api("DELETE", f"/kernels/{kernel_id}")
+            self.server_api("DELETE", f"/kernels/{kernel_id}", owner)
 
-    def _execute(self, kernel_id: str, code: str, timeout: float) -> str:
-        ws_url = self.server_url.replace("http", "ws", 1) + f"/api/kernels/{kernel_id}/channels"
-        cookies = "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
-        xsrf = self.cookie("_xsrf", f"/user/{self.name}/")
-        ws = websocket.create_connection(f"{ws_url}?_xsrf={xsrf}", cookie=cookies, timeout=timeout)
+    def _execute(self, kernel_id: str, code: str, timeout: float, owner: str) -> str:
+        url = f"{self.server_url_of(owner)}/api/kernels/{kernel_id}/channels"
+        cookies = requests.cookies.get_cookie_header(  # the server origin's, as a browser
+            self.http.cookies, requests.Request("GET", url).prepare()) or ""
+        xsrf = self.server_xsrf(owner)
+        target, host = resolved(url)
+        options = {"host": host, "origin": "http://" + host} if host else {}
+        ws = websocket.create_connection(target.replace("http", "ws", 1) + f"?_xsrf={xsrf}",
+                                         cookie=cookies, timeout=timeout, **options)
         try:
             msg_id = uuid.uuid4().hex
             ws.send(json.dumps(execute_request(msg_id, code)))
@@ -149,6 +180,14 @@ class Learner:
             raise HubClientError("no result in time")
         finally:
             ws.close()
+
+
+def demo_account(settings, name: str) -> Learner:
+    """One of the demo's accounts (its password from the platform's secrets), logged in."""
+    accounts = json.loads(settings.path("secrets", "demo-accounts.json").read_text())
+    account = Learner(settings.public_url, name, accounts[name]["password"])
+    account.login()
+    return account
 
 
 def execute_request(msg_id: str, code: str) -> dict:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import nbformat
 
+from decoder import protocol
 from decoder.course import Course, load_course
 from decoder.service.runs import RunStore
 from decoder.service.store import Store
@@ -107,6 +108,11 @@ def master(platform, name: str = NAME) -> nbformat.NotebookNode:
 
 def store(platform) -> Store:
     return Store(platform.settings.course_db_url)
+
+
+def service_address(platform) -> str:
+    """The course service as code in a container reaches it (the learner network's gateway)."""
+    return protocol.service_url(platform.settings.course_service_url)
 
 
 def current_run(platform) -> str:

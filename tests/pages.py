@@ -10,7 +10,7 @@ import re
 import nbformat
 import requests
 
-from decoder import protocol
+from decoder import origins, protocol
 from tests.hubclient import Learner
 
 XSRF = re.compile(r"name='_xsrf' value='([^']+)'")
@@ -22,8 +22,13 @@ class Pages:
         self.learner = learner
         self.last = ""
 
+    @property
+    def base(self) -> str:
+        """The course service's pages, on its own origin with per-user origins."""
+        return origins.service_url(self.learner.base_url, protocol.SERVICE)
+
     def get(self, path: str) -> requests.Response:
-        response = self.learner.http.get(self.learner.base_url + SERVICE + path, timeout=60)
+        response = self.learner.http.get(self.base + path, timeout=60)
         response.encoding = "utf-8"
         self.last = response.text
         return response
@@ -42,8 +47,7 @@ class Pages:
             found = XSRF.search(self.last)
             assert found, "no form on the last page"
             data["_xsrf"] = html.unescape(found.group(1))
-        response = self.learner.http.post(self.learner.base_url + SERVICE + path, data=data,
-                                          timeout=60)
+        response = self.learner.http.post(self.base + path, data=data, timeout=60)
         response.encoding = "utf-8"
         self.last = response.text
         return response

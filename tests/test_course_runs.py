@@ -1,5 +1,5 @@
 """Course runs against the real hub, engine, learner containers and course service: a run
-started today gives a new server week 1's lessons only; moving its start eight days back opens
+begun yesterday gives a new server week 1's lessons only; moving its start eight days back opens
 week 2 and week 1's peer review in the service's pages at once (no restart of anyone's server),
 and newly opened lessons reach a server at its next start. Late work is marked and its penalty,
 from nbgrader's plug-in, is the same in the learner's feedback, the formgrader's gradebook and
@@ -73,10 +73,13 @@ def eventually(check, timeout: float = 15):
             time.sleep(0.5)
 
 
-def test_a_run_started_today_then_moved_back_opens_the_next_week(platform, runs):
+def test_a_run_started_yesterday_then_moved_back_opens_the_next_week(platform, runs):
+    """Started yesterday (in the run's zone): week 1 open whatever the hour (it opens at 9:00
+    on day 1), week 2 not (day 8)."""
     today = dt.datetime.now(runs.current().zone).date()
-    started = decoder_run(platform, "start", "essai", "today")
-    assert "created and made current" in started and "now is day 1" in started
+    yesterday = (today - dt.timedelta(days=1)).isoformat()
+    started = decoder_run(platform, "start", "essai", yesterday)
+    assert "created and made current" in started and "now is day 2" in started
     learner = platform.signed_up("runa")
     learner.start_server()
     learner.open_lab()
@@ -88,8 +91,8 @@ def test_a_run_started_today_then_moved_back_opens_the_next_week(platform, runs)
     assert "Semaine 2" not in pages.text("/course/")
     assert f"/peer/{PEER}/ask" not in pages.text(f"/peer/{PEER}")  # its review is not open
 
-    moved = decoder_run(platform, "start", "essai", (today - dt.timedelta(days=8)).isoformat())
-    assert "moved" in moved and "now is day 9" in moved
+    moved = decoder_run(platform, "start", "essai", (today - dt.timedelta(days=9)).isoformat())
+    assert "moved" in moved and "now is day 10" in moved
 
     def week_two_is_open():
         status, open_now = lab.api(container, "GET", "assignments")

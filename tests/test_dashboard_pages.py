@@ -14,10 +14,10 @@ import re
 import time
 
 import pytest
-import requests
 
-from tests import lab
-from tests.hubclient import Learner
+from decoder import origins, protocol
+from tests import lab, localhost
+from tests.hubclient import Learner, demo_account
 from tests.pages import Pages, api_token, submit
 
 pytestmark = pytest.mark.docker
@@ -38,10 +38,7 @@ def submit_right(platform, learner: Learner, names: list[str]) -> dict[str, int]
 
 
 def instructor(platform) -> Pages:
-    accounts = json.loads(platform.settings.path("secrets", "demo-accounts.json").read_text())
-    staff = Learner(platform.url, "formatrice", accounts["formatrice"]["password"])
-    staff.login()
-    return Pages(staff)
+    return Pages(demo_account(platform.settings, "formatrice"))
 
 
 
@@ -133,7 +130,8 @@ def test_a_learner_who_passes_week_1_gets_a_signed_badge_anyone_can_check(platfo
     assert checked.returncode == 0, checked.stderr
     assert "valid:" in checked.stdout and "Semaine 1 réussie" in checked.stdout
     # anyone, signed in or not, can check it: by its link, or by pasting it
-    public = requests.get(f"{platform.url}/services/course/badges/{badge}/verify", timeout=30)
+    anyone = localhost.session()  # signed in or not: a stranger's browser
+    public = anyone.get(f"{platform.url}/services/course/badges/{badge}/verify", timeout=30)
     public.encoding = "utf-8"
     assert "Badge authentique" in public.text and learner.name not in public.text
     # a changed badge fails, everywhere
@@ -141,7 +139,7 @@ def test_a_learner_who_passes_week_1_gets_a_signed_badge_anyone_can_check(platfo
     (tmp_path / "forged.jwt").write_text(forged)
     refused = platform.decoder("verify-badge", str(tmp_path / "forged.jwt"))
     assert refused.returncode == 1 and "INVALID" in refused.stdout and "signature" in refused.stdout
-    pasted = requests.post(f"{platform.url}/services/course/badges/verify",
+    pasted = anyone.post(origins.service_url(platform.url, protocol.SERVICE) + "/badges/verify",
                            data={"token": forged}, timeout=30)
     pasted.encoding = "utf-8"
     assert "n'est pas authentique" in html.unescape(pasted.text)

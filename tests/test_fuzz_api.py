@@ -5,8 +5,6 @@ stored from a rejected request."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import requests
 import schemathesis
@@ -16,7 +14,7 @@ from schemathesis.generation import GenerationMode
 from decoder.service.app import HANDLERS
 from decoder.service.openapi import description
 from tests import lab
-from tests.hubclient import Learner
+from tests.hubclient import demo_account
 from tests.pages import api_token
 
 pytestmark = pytest.mark.docker
@@ -31,9 +29,7 @@ ANSWERS: list[tuple[str, str, int]] = []  # (who, operation, status) of every ca
 def callers(platform) -> dict[str, str]:
     """Hub tokens of a learner and of an instructor, as their servers would hold."""
     learner = platform.signed_up("fuzz")
-    accounts = json.loads(platform.settings.path("secrets", "demo-accounts.json").read_text())
-    instructor = Learner(platform.url, "formatrice", accounts["formatrice"]["password"])
-    instructor.login()
+    instructor = demo_account(platform.settings, "formatrice")
     return {learner.name: api_token(learner), "formatrice": api_token(instructor)}
 
 

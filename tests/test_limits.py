@@ -4,8 +4,6 @@ platform signs up and starts many learners from one address."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import requests
 
@@ -14,7 +12,7 @@ from decoder.service.store import Store
 from decoder.settings import PlatformSettings
 from tests.conftest import TEST_SETTINGS, cleanup, settings_file
 from tests.course_copy import course_copy
-from tests.hubclient import Learner
+from tests.hubclient import Learner, demo_account
 from tests.pages import api_token
 from tests.test_trust import logs_in, sign_up
 
@@ -74,13 +72,6 @@ def odd(tmp_path_factory):
     yield from small_platform(tmp_path_factory, values)
 
 
-def demo_learner(settings, name: str) -> Learner:
-    accounts = json.loads(settings.path("secrets", "demo-accounts.json").read_text())
-    learner = Learner(settings.public_url, name, accounts[name]["password"])
-    learner.login()
-    return learner
-
-
 def test_one_address_creates_only_so_many_accounts_an_hour(small):
     url = small.public_url
     for number in range(3):
@@ -112,7 +103,7 @@ def test_servers_beyond_the_limit_wait_with_a_french_page(small):
 
 
 def test_an_image_off_the_allow_list_is_refused_by_our_own_check(odd):
-    learner = demo_learner(odd, "alice")
+    learner = demo_account(odd, "alice")
     refused = learner.api("POST", f"/users/{learner.name}/server")
     assert refused.status_code == 403, refused.text
     assert "n'est pas autorisée" in refused.json()["message"]
@@ -124,7 +115,7 @@ def test_a_full_disk_refuses_sign_ups_and_submissions_and_damages_nothing(odd):
     assert refused.status_code == 503
     assert "La plateforme manque de place sur son disque" in " ".join(refused.text.split())
     assert not logs_in(odd.public_url, "nouvelle", "mot-de-passe-solide")
-    learner = demo_learner(odd, "bruno")  # those already here still log in
+    learner = demo_account(odd, "bruno")  # those already here still log in
     master = odd.masters_dir / "s1-bonjour" / "s1-bonjour.ipynb"
     answer = requests.post(
         protocol.service_url(odd.course_service_url)

@@ -4,10 +4,12 @@ and review texts written to attack the author's page."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
 
+from decoder import origins, protocol
 from decoder.peer.store import PeerStore
 from tests import lab
 from tests.browsers import log_in_to_lab as log_in
@@ -17,6 +19,13 @@ from tests.pages import Pages, ask, give, give_what_is_owed, submit
 pytestmark = [pytest.mark.docker, pytest.mark.browser]
 
 PEER = "s1-algorithme-du-quotidien"
+
+
+def graded(platform, submission: int, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while lab.store(platform).submission(submission)["state"] not in ("done", "failed"):
+        assert time.monotonic() < deadline, "not graded in time"
+        time.sleep(0.5)
 
 
 def hold_the_review_of(platform, reviewer: Pages, submission: int) -> int:
@@ -31,33 +40,46 @@ def hold_the_review_of(platform, reviewer: Pages, submission: int) -> int:
     raise AssertionError("never got the submission to review")
 
 
-def test_a_reviewer_runs_the_copy_in_jupyterlab_and_the_author_reads_the_review(platform,
-                                                                               browser):
+def test_a_reviewer_runs_the_copy_in_a_review_room_and_the_author_reads_the_review(platform,
+                                                                                  browser):
     author, reviewer = platform.signed_up("uma"), platform.signed_up("victor")
     submission = submit(platform, author, PEER)
     review = hold_the_review_of(platform, Pages(reviewer), submission)
+    graded(platform, submission)  # (reviews begin after the due date: long graded by then)
 
     page = new_page(browser)
     log_in(page, platform, reviewer)
+    # the reviewer opened the assignment list before: JupyterLab reopens it at each start
+    page.get_by_role("menuitem", name="Nbgrader").click()
+    page.get_by_text("Liste des exercices", exact=True).click()
+    expect(page.locator("#assignments")).to_contain_text("Exercices à récupérer")
     page.goto(f"{platform.url}/services/course/peer/{PEER}")
     page.get_by_role("button", name="Recevoir une copie à évaluer").click()
     expect(page).to_have_url(re.compile(rf"/peer/review/{review}$"))
     expect(page.locator("body")).not_to_contain_text(author.name)
+    # what the copy showed when the grading sandbox ran it, readable right here
+    expect(page.locator(".outputs").first).to_contain_text("Remplir la bouilloire")
 
-    # the copy, in the reviewer's own JupyterLab, run in their own kernel
-    page.click("#open-copy")
-    page.wait_for_url(re.compile(rf"/lab/tree/evaluations/{PEER}/evaluation-{review}/"),
-                      timeout=180_000)
-    expect(page.locator(".jp-RenderedMarkdown").first).to_contain_text("Copie anonyme",
+    # the copy, in a review room of its own (another origin, nobody's), run there
+    with page.context.expect_page() as opened:
+        page.get_by_role("button", name="Ouvrir la copie pour l'exécuter").click()
+    room = opened.value
+    expect(room.locator("#authorize-room")).to_contain_text("salle de relecture")
+    room.get_by_role("button", name="Ouvrir").click()
+    room.wait_for_url(re.compile(rf"/lab/tree/copie-{review}\.ipynb"), timeout=180_000)
+    assert "relecture-" in room.url and reviewer.name not in room.url
+    expect(room.locator(".jp-RenderedMarkdown").first).to_contain_text("Copie anonyme",
                                                                       timeout=120_000)
-    expect(page.get_by_text("Python 3 (ipykernel) | Inactif")).to_be_visible(timeout=120_000)
-    page.get_by_role("menuitem", name="Exécution").click()
-    page.get_by_text("Exécuter toutes les cellules", exact=True).click()
-    output = page.locator(".jp-OutputArea-output").filter(has_text="Remplir la bouilloire")
+    expect(room.get_by_text("Python 3 (ipykernel) | Inactif")).to_be_visible(timeout=120_000)
+    room.get_by_role("menuitem", name="Exécution").click()
+    room.get_by_text("Exécuter toutes les cellules", exact=True).click()
+    output = room.locator(".jp-OutputArea-output").filter(has_text="Remplir la bouilloire")
     expect(output.first).to_contain_text("1 - Remplir la bouilloire", timeout=120_000)
+    expect(room.locator("body")).not_to_contain_text(reviewer.name)
+    expect(room.locator("body")).not_to_contain_text(author.name)
 
     # back to the form: the rubric, a comment on a cell, the overall comment
-    page.goto(f"{platform.url}/services/course/peer/review/{review}")
+    page.bring_to_front()
     for criterion in range(3):
         page.locator(f"input[name='criterion-{criterion}'][value='2']").check()
     page.locator("textarea[name='cell-1']").fill("La boucle qui numérote est bien trouvée.")
@@ -121,6 +143,7 @@ def test_hostile_review_texts_run_nothing_and_reach_nowhere(platform, browser):
                          ", [onerror], [onload], [onclick]').length") == 0
     assert page.evaluate("() => document.querySelectorAll('style').length") == 1
     assert dialogs == []
-    origin = platform.url
-    assert all(url.startswith(origin) for url in requests_made), requests_made
+    ours = (platform.url, origins.origin_of(platform.url, protocol.SERVICE, "service"),
+            origins.origin_of(platform.url, author.name))  # (their JupyterLab, closing)
+    assert all(url.startswith(ours) for url in requests_made), requests_made
     assert not any("evil.example" in url for url in requests_made)

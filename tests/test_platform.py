@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 from datetime import UTC, datetime
 
@@ -14,7 +13,7 @@ from decoder import homes
 from decoder.course import open_lessons
 from decoder.hubprocess import hub_pid
 from tests import lab
-from tests.hubclient import Learner
+from tests.hubclient import demo_account
 
 pytestmark = pytest.mark.docker
 
@@ -49,6 +48,9 @@ def test_home_and_login_pages_speak_french(platform):
     assert "Se connecter" in page and "Créez-en un" in page
     signup = utf8(requests.get(f"{platform.url}/hub/signup", timeout=30))
     assert "Créer mon compte" in signup
+    missing = requests.get(f"{platform.url}/hub/nulle-part", timeout=30)
+    assert missing.status_code == 404
+    assert "Page introuvable" in utf8(missing) and "moons" not in utf8(missing)
 
 
 def test_home_survives_container_removal_and_hub_restart(platform):
@@ -163,13 +165,10 @@ def utf8(response: requests.Response) -> str:
 
 
 def test_demo_accounts_log_in_and_instructor_sees_the_class(platform):
-    accounts = json.loads(platform.settings.path("secrets", "demo-accounts.json").read_text())
-    instructor = Learner(platform.url, "formatrice", accounts["formatrice"]["password"])
-    instructor.login()
+    instructor = demo_account(platform.settings, "formatrice")
     names = {user["name"] for user in instructor.api("GET", "/users").json()}
     assert {"alice", "bruno", "chloe"} <= names
-    alice = Learner(platform.url, "alice", accounts["alice"]["password"])
-    alice.login()
+    alice = demo_account(platform.settings, "alice")
     assert alice.api("GET", "/users").status_code == 403
 
 

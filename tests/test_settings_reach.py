@@ -35,7 +35,8 @@ def test_the_decoder_command_reads_the_file(platform):
     assert lines["cell_timeout"] == ["file", "15"]
     status = platform.decoder("status")
     assert status.returncode == 0, status.stdout + status.stderr
-    assert f"answering at http://127.0.0.1:{platform.settings.public_port}" in status.stdout
+    assert f"answering at http://localhost:{platform.settings.public_port}" in status.stdout
+    assert "origins: one per person" in status.stdout
     assert "course:  run 'demo', day 1 was" in status.stdout  # the file's data folder's run
 
 

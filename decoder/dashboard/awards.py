@@ -65,10 +65,12 @@ def badge_image(title: str, subtitle: str) -> bytes:
 
 
 class BadgeService:
-    def __init__(self, engine: sa.Engine, view: CourseView, key_file: Path, public_url: str,
+    def __init__(self, engine: sa.Engine, view: CourseView, key_file: Path, service_url: str,
                  language: str = "fr"):
+        """``service_url``: the course service's public address (its own origin, with
+        per-user origins), which names the badges' issuer and verification pages."""
         self.engine, self.view, self.key_file = engine, view, key_file
-        self.base = public_url.rstrip("/") + "/services/course/badges"
+        self.base = service_url.rstrip("/") + "/badges"
         self.language = language
         self.key = badges.load_or_create_key(key_file)
 

@@ -19,10 +19,17 @@ HOME = re.compile(r"/home/[^/\s'\"]+")
 KEPT_METADATA = ("kernelspec", "language_info")
 
 
+def scrubbed(text: str, author: str) -> str:
+    """``text`` with the author's name and home paths made neutral."""
+    text = HOME.sub("/home/auteur", text)
+    if author:
+        text = re.compile(re.escape(author), re.IGNORECASE).sub("auteur", text)
+    return text
+
+
 def anonymised(notebook: nbformat.NotebookNode, author: str, *, heading: str
                ) -> nbformat.NotebookNode:
     """A new notebook: ``heading`` (Markdown) first, then ``notebook``'s cells, anonymised."""
-    name = re.compile(re.escape(author), re.IGNORECASE) if author else None
     copy = nbformat.v4.new_notebook(metadata={key: notebook.metadata[key]
                                               for key in KEPT_METADATA
                                               if key in notebook.get("metadata", {})})
@@ -30,9 +37,7 @@ def anonymised(notebook: nbformat.NotebookNode, author: str, *, heading: str
     for cell in notebook.get("cells", []):
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
-        source = HOME.sub("/home/auteur", source)
-        if name is not None:
-            source = name.sub("auteur", source)
+        source = scrubbed(source, author)
         if cell.get("cell_type") == "code":
             new = nbformat.v4.new_code_cell(source)
         elif cell.get("cell_type") == "markdown":

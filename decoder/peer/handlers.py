@@ -57,7 +57,8 @@ class ReviewPage(PageHandler):
             state = await self.call(self.peer.review_form, int(review))
         except Refused as refused:
             return self.show_refusal(refused)
-        self.show(pages.review_page(state, self.xsrf, self.language))
+        self.show(pages.review_page({**state, "rooms": "rooms" in self.settings},
+                                    self.xsrf, self.language))
 
     @web.authenticated
     async def post(self, review):
@@ -71,9 +72,29 @@ class ReviewPage(PageHandler):
             if refused.status != 400:
                 return self.show_refusal(refused)
             state = await self.call(self.peer.review_form, int(review))
-            return self.show(pages.review_page(state, self.xsrf, self.language,
+            return self.show(pages.review_page({**state, "rooms": "rooms" in self.settings},
+                                               self.xsrf, self.language,
                                                error=refused.text(self.language)), 400)
         self.see_other(f"{pages.PREFIX}/review/{review}")
+
+
+class OpenCopy(PageHandler):
+    """« Ouvrir la copie »: a review room with the copy in it, and the reviewer sent there."""
+
+    @web.authenticated
+    async def post(self, review):
+        try:
+            url = await self.call(self._lend, int(review))
+        except Refused as refused:
+            return self.show_refusal(refused)
+        self.see_other(url)
+
+    def _lend(self, who: Identity, review_id: int) -> str:
+        rooms = self.settings.get("rooms")
+        if rooms is None:
+            raise Refused(404, "no_rooms")
+        copy = self.peer.copy_for(who, review_id)  # theirs to review, or refused
+        return rooms.lend(who.name, review_id, copy["filename"], copy["notebook"])
 
 
 class Received(PageHandler):
@@ -143,6 +164,7 @@ def page_routes(prefix: str) -> list:
         (f"{base}/peer/{NAME}/received", Received),
         (f"{base}/peer/review/{NUMBER}", ReviewPage),
         (f"{base}/peer/review/{NUMBER}/rate", Rate),
+        (f"{base}/peer/review/{NUMBER}/room", OpenCopy),
         (f"{base}/staff/peer/{NAME}", Staff),
         (f"{base}/staff/peer/review/{NUMBER}/(hide)", StaffAction),
         (f"{base}/staff/peer/submission/{NUMBER}/(withdraw|review)", StaffAction),

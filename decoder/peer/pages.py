@@ -21,6 +21,7 @@ EXTRA_STYLE = """
 fieldset { margin: 1em 0; border: 1px solid #ccc; } legend { font-weight: bold; }
 textarea { width: 100%; min-height: 5em; } .cell { border-left: 4px solid #ddd; margin: 1em 0;
 padding-left: .8em; } .note { color: #555; } .flag { color: #a33; } button { margin: .5em 0; }
+.outputs { border-left: 4px solid #9cc; padding-left: .6em; } img.output { max-width: 100%; }
 """
 
 
@@ -82,8 +83,13 @@ def review_page(form_state: dict, xsrf: str, language: str, error: str = "") -> 
              f"<p class='note'>{t('anonymous')}</p>"]
     if not form_state["counted"]:
         parts.append(f"<p class='note'>{t('extra')}</p>")
-    parts.append(f"<p><a id='open-copy' href='/hub/user-redirect/decoder/evaluations/{review}'>"
-                 f"{t('open_copy')}</a></p>")
+    if form_state.get("rooms"):  # a room of its own runs the copy: never the reviewer's server
+        parts.append(f"<form method='post' action='{PREFIX}/review/{review}/room' "
+                     f"target='_blank' id='open-copy'><input type='hidden' name='_xsrf' "
+                     f"value='{escape(xsrf)}'><button type='submit'>{t('open_copy')}</button> "
+                     f"<span class='note'>{t('open_copy_help')}</span></form>")
+    else:
+        parts.append(f"<p class='note' id='outputs-note'>{t('outputs_note')}</p>")
     if error:
         parts.append(f"<p class='error' id='error'>{escape(error)}</p>")
     tests = form_state["autograder"]
@@ -106,9 +112,13 @@ def review_page(form_state: dict, xsrf: str, language: str, error: str = "") -> 
                       f"<p>{escape(criterion.description)}</p>{choices}</fieldset>")
     cells = []
     comments = form_state["cell_comments"]
+    outputs = form_state.get("outputs") or [""] * len(form_state["cells"])
     for index, cell in enumerate(form_state["cells"]):
         shown = markdown_html(cell.source) if cell.cell_type == "markdown" else \
             f"<pre>{escape(cell.source)}</pre>"
+        if outputs[index]:
+            shown += f"<div class='outputs'><p class='note'>{t('sandbox_outputs')}</p>" \
+                     f"{outputs[index]}</div>"
         box = (f"<div class='note'>{escape(comments[str(index)])}</div>"
                if done and str(index) in comments else "" if done else
                f"<textarea name='cell-{index}' aria-label='{t('cell_comment', number=index + 1)}'"

@@ -28,6 +28,7 @@ from ..service.snapshots import Snapshots
 from ..service.store import Store
 from . import allocation, scoring
 from .anonymise import anonymised
+from .outputs import cell_outputs
 from .store import PeerStore, withdrawals
 from .store import reviews as review_table
 
@@ -151,6 +152,8 @@ class PeerService:
         copy = self.copy_notebook(review)
         return {"id": review_id, "assignment": assignment.name, "title": assignment.title,
                 "rubric": assignment.rubric, "cells": copy.cells[1:],
+                "outputs": cell_outputs(self._graded(review["submission_id"]),
+                                        len(copy.cells) - 1, review["author"], self.language),
                 "autograder": self._autograder(review["submission_id"]),
                 "done": review["done_at"] is not None, "points": review["points"],
                 "comment": review["comment"], "cell_comments": review["cell_comments"],
@@ -170,6 +173,17 @@ class PeerService:
         heading = say("peer.copy_heading", self.language, review=review["id"],
                       form=f"/services/course/peer/review/{review['id']}")
         return anonymised(original, review["author"], heading=heading)
+
+    def _graded(self, submission_id: int) -> dict | None:
+        """The notebook as the grading sandbox ran it (its outputs), if it was graded."""
+        row = self.store.submission(submission_id)
+        path = (row or {}).get("result") and row["result"].get("graded_notebook")
+        if not path:
+            return None
+        try:
+            return json.loads((self.storage / path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
 
     def _autograder(self, submission_id: int) -> list[dict]:
         """The autograder's results on a submission, as its author may read them."""

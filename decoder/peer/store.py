@@ -238,6 +238,12 @@ class PeerStore:
                 .order_by(staff_actions.c.id))
             return [{**row, "at": as_utc(row["at"])} for row in rows.mappings()]
 
+    def sent(self, review_ids: set[int]) -> set[int]:
+        """Those of ``review_ids`` whose review was sent."""
+        with self.engine.connect() as db:
+            return set(db.execute(sa.select(reviews.c.id).where(
+                reviews.c.id.in_(review_ids), reviews.c.done_at.is_not(None))).scalars())
+
     def withdrawn(self, submission_id: int) -> bool:
         with self.engine.connect() as db:
             return db.execute(sa.select(withdrawals).where(

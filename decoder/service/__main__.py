@@ -7,18 +7,21 @@ import datetime as dt
 import logging
 import os
 import signal
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from jupyterhub.services.auth import HubOAuth
 from tornado import ioloop
 
-from .. import protocol
+from .. import origins, protocol
 from ..course import load_course_cached
 from ..dashboard.awards import BadgeService
 from ..dashboard.view import CourseView
 from ..keys import ensure_token
+from ..peer.rooms import Limits, RoomService
 from ..peer.service import PeerService
 from ..peer.store import PeerStore
+from ..roles import room_names
 from ..settings import PlatformSettings
 from .app import make_app
 from .hub import Hub
@@ -28,6 +31,13 @@ from .service import CourseService
 from .store import Store
 
 log = logging.getLogger("decoder.course")
+
+
+def keep_rooms(rooms: RoomService, peer: PeerService) -> None:
+    try:
+        rooms.tick(peer.peer_store.sent)
+    except Exception:  # noqa: BLE001 - a hub that does not answer now: the next tick tries again
+        log.exception("keeping the review rooms failed")
 
 
 def main() -> None:
@@ -44,26 +54,37 @@ def main() -> None:
         log.info("no course run yet: the demo's started on %s", started.run.starts_on)
 
     hub_auth = HubOAuth.instance()
-    hub = Hub(hub_auth.api_url, hub_auth.api_token)
+    accounts = room_names(settings.rooms)
+    hub = Hub(hub_auth.api_url, hub_auth.api_token, public_url=settings.public_url,
+              proxy_address=settings.proxy_address,
+              not_learners=frozenset(room_names(settings.review_rooms)))
     service = CourseService(settings, store, courses)
     peer = PeerService(store, PeerStore(store.engine), settings.course_storage, courses,
                        language=settings.ui_language, min_comment=settings.peer_min_comment)
     view = CourseView(store, peer, courses, hub.learners, hub.instructors,
                       marks=service.marks, marks_version=service.marks_version)
     badges = BadgeService(store.engine, view, settings.path("secrets", "badge-key.pem"),
-                          settings.public_base_url or settings.public_url, settings.ui_language)
+                          origins.service_url(settings.public_url, protocol.SERVICE),
+                          settings.ui_language)
     pipeline = GradingPipeline(settings, store, service)
     pipeline.start()
 
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", f"/services/{protocol.SERVICE}/")
     # signed cookies of the service's pages, kept so that a restart signs nobody out
     cookie_secret = ensure_token(settings.path("secrets", "course_cookie_secret")).encode()
-    app = make_app(service, peer, view, badges, prefix, hub, cookie_secret)
+    rooms = RoomService(store.engine, hub, accounts, Limits(
+        settings.review_rooms_ready, dt.timedelta(minutes=settings.review_room_minutes),
+        dt.timedelta(minutes=settings.review_room_idle_minutes))) if accounts else None
+    app = make_app(service, peer, view, badges, prefix, hub, cookie_secret, rooms=rooms,
+                   form_targets=origins.subdomains_of(settings.public_url))
     server = app.listen(settings.course_service_port, address=settings.gateway_ip, xheaders=True,
                         max_body_size=protocol.max_request_bytes(settings.max_submission_mb))
     log.info("course service on %s%s, %d grading worker(s)", settings.course_service_url,
              prefix, pipeline.pool.size)
     ioloop.PeriodicCallback(pipeline.tick, 1000).start()
+    if rooms is not None:  # one tick at a time, away from the event loop (it asks the hub)
+        keeping = ThreadPoolExecutor(1, thread_name_prefix="rooms")
+        ioloop.PeriodicCallback(lambda: keeping.submit(keep_rooms, rooms, peer), 5000).start()
 
     loop = ioloop.IOLoop.current()
     stopping = []

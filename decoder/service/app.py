@@ -24,7 +24,7 @@ from ..peer.handlers import page_routes as peer_pages
 from ..peer.service import PeerService
 from .openapi import description
 from .rules import Refused
-from .service import CourseService, Identity
+from .service import OPERATOR_SERVICES, CourseService, Identity
 
 
 class JsonErrors(web.RequestHandler):
@@ -125,27 +125,39 @@ class Feedback(ApiHandler):
         await self.answer(self.service.feedback, int(submission_id))
 
 
-class AllSubmissions(ApiHandler):
+class StaffApiHandler(ApiHandler):
+    """The instructors' API is the operators' command's (its ``decoder-cli`` service token):
+    instructors act in their browser, on the dashboard's pages. A person's token, which code in
+    their kernel can read from their server, acts on nothing of the class's here."""
+
+    def identity(self) -> Identity:
+        who = super().identity()
+        if not (who.kind == "service" and who.name in OPERATOR_SERVICES):
+            raise Refused(403, "staff_api_for_operators")
+        return who
+
+
+class AllSubmissions(StaffApiHandler):
     async def get(self, name):
         await self.answer(self.service.all_submissions, name)
 
 
-class Regrade(ApiHandler):
+class Regrade(StaffApiHandler):
     async def post(self, name):
         await self.answer(self.service.regrade, name, status=202)
 
 
-class Batch(ApiHandler):
+class Batch(StaffApiHandler):
     async def get(self, batch):
         await self.answer(self.service.batch, batch)
 
 
-class ReleaseHidden(ApiHandler):
+class ReleaseHidden(StaffApiHandler):
     async def post(self, name):
         await self.answer(self.service.release_hidden, name)
 
 
-class ExportApi(ApiHandler):
+class ExportApi(StaffApiHandler):
     """Grades as CSV, for ``decoder export`` (the dashboard has its own link)."""
 
     async def get(self):
@@ -155,18 +167,11 @@ class ExportApi(ApiHandler):
             who, protocol.plain_number(week, 3), run)})
 
 
-class PeerCopy(ApiHandler):
-    """The anonymised copy a reviewer opens in their JupyterLab (decoder_lab.py)."""
-
-    async def get(self, review):
-        await self.answer(self.settings["peer_service"].copy_for, int(review))
-
-
 HANDLERS = {  # protocol.ROUTES: route name -> handler
     "health": Health, "assignments": Assignments, "release_files": ReleaseFiles,
     "submit": Submissions, "my_submissions": MySubmissions, "feedback": Feedback,
     "all_submissions": AllSubmissions, "regrade": Regrade, "release_hidden": ReleaseHidden,
-    "batch": Batch, "peer_copy": PeerCopy, "export": ExportApi,
+    "batch": Batch, "export": ExportApi,
 }
 
 
@@ -180,15 +185,19 @@ class OpenApi(JsonErrors):
 
 
 def make_app(service: CourseService, peer: PeerService, view: CourseView,
-             badges: BadgeService, prefix: str, instructors, cookie_secret: bytes
-             ) -> web.Application:
+             badges: BadgeService, prefix: str, instructors, cookie_secret: bytes, *,
+             rooms=None, form_targets: str = "") -> web.Application:
+    """``rooms``: the review rooms (peer/rooms.py), None without; ``form_targets``: where
+    else a page's form may lead (the rooms' origins)."""
     routes = [(prefix.rstrip("/") + "/?", Health),
               (prefix.rstrip("/") + "/oauth_callback", HubOAuthCallbackHandler)]
     routes += [(protocol.url_pattern(name, prefix), HANDLERS[name]) for name in protocol.ROUTES]
     routes += [(prefix.rstrip("/") + "/" + protocol.API + "openapi.json", OpenApi),
                (prefix.rstrip("/") + "/" + protocol.API + ".*", NoSuchRoute)]
     routes += peer_pages(prefix) + dashboard_pages(prefix) + badge_pages(prefix)
+    extra = {"rooms": rooms} if rooms is not None else {}
     return web.Application(routes, course_service=service, peer_service=peer, course_view=view,
                            badges=badges, instructors=instructors, prefix=prefix,
+                           form_targets=form_targets, **extra,
                            language=service.settings.ui_language, cookie_secret=cookie_secret,
                            compress_response=True)  # pages of a whole class: tens of KB gzipped

@@ -1,9 +1,12 @@
 """What every page of the course service shares (peer review, the course page, the dashboard).
 
 Browsers reach the pages through the hub's proxy, signed in by the hub (OAuth,
-``HubOAuthenticated``, a cookie on the service's path); every form carries the hub's xsrf token,
-checked before the cookie is trusted. Pages say, in a Content-Security-Policy, that they run no
-script, load nothing from elsewhere, post forms only to this service and may not be framed.
+``HubOAuthenticated``, a cookie on the service's own origin); every form carries the hub's xsrf
+token, checked before the cookie is trusted. A page acts only on what a person did in their
+browser: a request that carries a token (an ``Authorization`` header or ``?token=``: what code
+in a kernel holds, its server's token) is refused, whatever the token may do elsewhere.
+Pages say, in a Content-Security-Policy, that they run no script, load nothing from elsewhere,
+post forms only to this service and may not be framed.
 Handlers are thin: they call a service with the caller's identity, away from the event loop.
 """
 
@@ -21,14 +24,29 @@ from ..protocol import plain_number
 from .rules import Refused
 from .service import Identity
 
-CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
-       "frame-ancestors 'none'; base-uri 'none'")
+CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+
+
+def csp(form_targets: str = "") -> str:
+    """The pages' policy; ``form_targets``: where else a form may lead (the review rooms'
+    origins: « Ouvrir la copie » is a form whose answer sends the reviewer to their room)."""
+    return CSP.replace("form-action 'self'", f"form-action 'self' {form_targets}".strip())
 COURSE_PAGE = "/services/course/course"
+
+
+def carries_token(request) -> bool:
+    """A token rather than a browser's cookie: an Authorization header, or ``?token=``."""
+    return bool(request.headers.get("Authorization")) or "token" in request.query_arguments
 
 
 class PageHandler(HubOAuthenticated, web.RequestHandler):
     async def prepare(self):
-        """Who is asking, found away from the event loop (HubAuth may ask the hub)."""
+        """Who is asking, found away from the event loop (HubAuth may ask the hub); a token
+        opens no page."""
+        if carries_token(self.request):
+            self.current_user = None
+            return self.show_refusal(Refused(403, "pages_for_browsers"))
         loop = asyncio.get_running_loop()
         self.current_user = await loop.run_in_executor(None, self.get_current_user)
 
@@ -42,7 +60,7 @@ class PageHandler(HubOAuthenticated, web.RequestHandler):
         return self.settings.get("language", "fr")
 
     def set_default_headers(self) -> None:
-        self.set_header("Content-Security-Policy", CSP)
+        self.set_header("Content-Security-Policy", csp(self.settings.get("form_targets", "")))
         self.set_header("Cache-Control", "no-store")
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Referrer-Policy", "same-origin")

@@ -40,6 +40,9 @@ def test_home_path():
     assert homes.home_path("/srv/homes", "alice-2e") == Path("/srv/homes/alice-2e")
     long = "z-c3-a9" * 28  # a long name of accented letters, as DockerSpawner escapes it
     assert homes.home_path("/srv/homes", long).name == long
+    # « élodie », escaped: a folder name that would start with « - » gets a letter first
+    assert homes.home_path("/srv/homes", "-c3-a9lodie").name == "u-c3-a9lodie"
+    assert homes.home_path("/srv/homes", "-c3-a9" * 41 + "ab").name.startswith("u-c3")
 
 
 MOUNTINFO = """\

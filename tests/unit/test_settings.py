@@ -30,7 +30,10 @@ def test_derived_defaults_follow_the_data_dir_and_image(tmp_path):
         "data_dir": str(tmp_path), "lab_image": "decoder/lab:abc"}}))
     assert settings.db_url == f"sqlite:///{tmp_path}/jupyterhub.sqlite"
     assert settings.allowed_images == ["decoder/lab:abc"]
-    assert settings.public_url == "http://127.0.0.1:8000"
+    assert settings.public_url == "http://localhost:8000"  # each server on a subdomain of it
+    assert settings.proxy_address == "http://127.0.0.1:8000"
+    shared = PlatformSettings(config=Config({"PlatformSettings": {"per_user_origins": False}}))
+    assert shared.public_url == "http://127.0.0.1:8000"
 
 
 def test_env_values_are_parsed_by_type():
