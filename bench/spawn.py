@@ -102,15 +102,17 @@ class Stack:
             self.api("DELETE", f"/users/{name}")
 
 
-def wait_until_quiet(most_busy_cores: float = 0.3, longest: float = 300) -> float:
-    """Wait until the machine is nearly idle (a hub just started may still be busy: ours
-    prepares the course's exercises once), so that both stacks start from the same quiet."""
-    started = time.monotonic()
-    while time.monotonic() - started < longest:
+def wait_until_quiet(most_busy_cores: float = 0.3, quiet_for: int = 5,
+                     longest: float = 600) -> float:
+    """Wait until the machine has been nearly idle for ``quiet_for`` samples of 2 s in a row
+    (a hub just started may still be busy: ours prepares each open exercise once, about 10 s
+    each, with short lulls between them that one quiet sample took for the end), so that both
+    stacks start from the same quiet."""
+    started, quiet = time.monotonic(), 0
+    while time.monotonic() - started < longest and quiet < quiet_for:
         before = busy_cpu_seconds()
         time.sleep(2)
-        if (busy_cpu_seconds() - before) / 2 < most_busy_cores:
-            break
+        quiet = quiet + 1 if (busy_cpu_seconds() - before) / 2 < most_busy_cores else 0
     return time.monotonic() - started
 
 

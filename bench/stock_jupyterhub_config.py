@@ -27,3 +27,8 @@ c.JupyterHub.load_roles = [{
     "scopes": ["admin:users", "admin:servers", "tokens", "access:servers", "list:users"],
     "services": ["bench"],
 }]
+# The same patience as ours (jupyterhub_config.py): on a slow, shared machine a burst of cold
+# starts takes longer than DockerSpawner's default 30 s, and stock spawns then failed
+# (2026-12-03). A limit to give up at, not a speed: it changes no time measured.
+c.DockerSpawner.start_timeout = 120
+c.DockerSpawner.http_timeout = 90
