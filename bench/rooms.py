@@ -6,7 +6,8 @@ hand in the peer-reviewed exercise, and one reviewer at a time: asks for a revie
 « Ouvrir la copie » (the service lends a room, writes the copy, shares the room), says yes on
 the hub's page, opens JupyterLab in the room and runs a cell there (a new kernel); the clock
 stops when the cell's result is back. Then the review is sent (the room is wiped) and the next
-waits for the pool to be warm again. There is no stock equivalent: the target is absolute (p95
+waits for the pool to be warm again and the machine quiet (the authors' submissions graded,
+the wiped room's replacement started). There is no stock equivalent: the target is absolute (p95
 under 3 s).
 
     .venv/bin/python bench/rooms.py [--reviews 20]
@@ -22,6 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.spawn import wait_until_quiet  # noqa: E402
 from decoder import hubprocess  # noqa: E402
 from decoder.peer.rooms import READY, rooms  # noqa: E402
 from decoder.service.store import Store  # noqa: E402
@@ -94,6 +96,7 @@ def main() -> int:
             times = []
             for _ in range(args.reviews):
                 wait_warm(settings)
+                wait_until_quiet()  # the authors' grading done, the wiped room's refill too
                 review = ask(pages, PEER)
                 times.append(open_copy_until_kernel(reviewer, pages, review))
                 give(pages, PEER, review, [2, 2, 2])
