@@ -211,7 +211,7 @@ class RoomService:
         for room in found:
             model = self.hub.server(room.account)
             servers[room.account] = Server(
-                model is not None and not model.get("pending") == "stop",
+                model is not None and model.get("pending") != "stop",
                 bool(model and model.get("ready")),
                 parse_time(model.get("last_activity")) if model else None)
         lent = {room.review_id for room in found if room.state == LENT and room.review_id}

@@ -84,7 +84,13 @@ def main() -> None:
     ioloop.PeriodicCallback(pipeline.tick, 1000).start()
     if rooms is not None:  # one tick at a time, away from the event loop (it asks the hub)
         keeping = ThreadPoolExecutor(1, thread_name_prefix="rooms")
-        ioloop.PeriodicCallback(lambda: keeping.submit(keep_rooms, rooms, peer), 5000).start()
+        ticking: list = []
+
+        def keep_rooms_soon() -> None:
+            # a hub slow to answer makes a tick last longer than 5 s: skip, never queue up
+            if not ticking or ticking[-1].done():
+                ticking[:] = [keeping.submit(keep_rooms, rooms, peer)]
+        ioloop.PeriodicCallback(keep_rooms_soon, 5000).start()
 
     loop = ioloop.IOLoop.current()
     stopping = []
