@@ -155,6 +155,8 @@ def cmd_grade(settings: PlatformSettings, args) -> int:
     if result.interrupted_cells:
         say(f"  stopped at the {result.cell_timeout} s cell limit: "
             + ", ".join(result.interrupted_cells))
+    for repair in result.repairs:
+        say(f"  {render(repair, language)}")
     if result.error:
         say(f"  {render(result.error, language)}")
     return 0
@@ -184,7 +186,8 @@ def cmd_grade_all(settings: PlatformSettings, args) -> int:
 def cmd_export(settings: PlatformSettings, args) -> int:
     """The grades as CSV (nbgrader's columns and ours), from the course service."""
     course = CourseServiceClient(settings)
-    text = course.get("export", query={"week": args.week, "run": args.run})["csv"]
+    text = course.get("export", query={"week": args.week, "run": args.run,
+                                       "format": "tableur" if args.spreadsheet else None})["csv"]
     if args.output == "-":
         sys.stdout.write(text)
     else:
@@ -280,6 +283,9 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--run", help="the course run (default: the current one; see "
                         "decoder run list)")
     export.add_argument("-o", "--output", default="-", help="file to write (default: stdout)")
+    export.add_argument("--spreadsheet", action="store_true",
+                        help="for a spreadsheet in French: UTF-8 with a byte-order mark, "
+                        "semicolons, decimal commas (default: plain CSV for programs)")
     verify = sub.add_parser("verify-badge", help="check a badge (PNG or .jwt) against this "
                             "platform's key (or another issuer's public key)")
     verify.add_argument("file")

@@ -32,6 +32,7 @@ from nbgrader.api import Gradebook
 from decoder.messages import message, render
 
 from .sandbox import docker_client_env, remove_job_sandboxes
+from .structure import repaired
 from .trusted import split_hidden
 
 STUDENT = "learner"
@@ -96,6 +97,7 @@ class GradeReport:
     error: dict | None = None  # what went wrong with grading itself (never the learner's fault)
     interrupted_cells: list[str] = field(default_factory=list)  # stopped at the time limit
     cell_timeout: int = 0  # that limit, in seconds
+    repairs: list[dict] = field(default_factory=list)  # cells put right before grading (messages)
 
     @property
     def hidden_tests(self) -> int:
@@ -219,6 +221,8 @@ def grade(submission: Path, master_dir: Path, course_config: Path, *, cache: Pat
         except Exception as error:  # noqa: BLE001 - any unreadable file is the same answer
             return GradeReport(name, 0.0, max_score, error=message(
                 "grader.unreadable", error=str(error)[:300]))
+        master = nbformat.read(master_dir / notebook_name, 4)
+        notebook, repairs = repaired(notebook, master)  # else nbgrader fails on every try
         nbformat.write(notebook, folder / notebook_name)
         try:
             autograde_in_process(job, name, timeout=job_timeout, label=job_id)
@@ -229,8 +233,10 @@ def grade(submission: Path, master_dir: Path, course_config: Path, *, cache: Pat
         if graded_copy is not None:
             graded_copy.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(graded_path, graded_copy)
-        return report(name, job / "gradebook.db", nbformat.read(master_dir / notebook_name, 4),
-                      json.loads(outcomes.read_text(encoding="utf-8")))
+        graded = report(name, job / "gradebook.db", master,
+                        json.loads(outcomes.read_text(encoding="utf-8")))
+        graded.repairs = [repair.as_message() for repair in repairs]
+        return graded
 
 
 def timeout_error(cell_timeout: int, language: str = "fr") -> dict:

@@ -19,6 +19,7 @@ import docker
 import nbformat
 import pytest
 
+from decoder import protocol
 from decoder.service.gradebook import CourseGradebook
 from tests import hostile, lab
 from tests.lab import NAME, fetch_and_solve, master, store, wait_graded
@@ -52,7 +53,7 @@ def test_learner_fetches_submits_and_reads_feedback(platform, learner_a, submitt
     code, pages = lab.run(container, ["sh", "-c", f"cat exercices/{NAME}/feedback/*/*.html"])
     assert code == 0, pages
     assert "Note : <strong>3 / 3</strong>" in pages
-    assert "test(s) caché(s)" in pages
+    assert "caché" in pages
     # the formgrader's gradebook has it too (written by the service, shortly after)
     deadline = time.monotonic() + 30
     while gradebook(platform).score_of(NAME, learner_a.name) is None:
@@ -299,6 +300,43 @@ def test_a_failed_hidden_test_shows_only_the_generic_message(platform, learner_b
     assert "Un test caché n'est pas passé" in html.unescape(feedback["html"])
     code, saved = lab.run(b, ["sh", "-c", f"cat exercices/{NAME}/feedback/*/*.html"])
     assert code == 0 and hostile.leaks(saved) == []
+
+
+def test_a_copied_test_cell_and_an_unknown_one_are_said_at_once_and_graded(platform,
+                                                                          learner_b):
+    """JupyterLab lets a learner copy a locked test cell (the copy keeps its grade id), and
+    anyone can name a cell as the master does not: such a notebook made nbgrader fail at every
+    try, then the learner read « not your fault, submit again », which failed the same way.
+    Now the submission's answer says what grading will put right, the grading works the first
+    time (no attempt spent), the points are the master's and the feedback says it again."""
+    def pasted_cells(notebook):
+        test = next(c for c in notebook.cells
+                    if c.metadata.get("nbgrader", {}).get("grade_id") == "test-exemple")
+        copied = nbformat.from_dict(json.loads(json.dumps(test)))
+        copied["id"] = "c0ffee00"  # JupyterLab gives a pasted cell an id of its own
+        unknown = nbformat.from_dict(json.loads(json.dumps(test)))
+        unknown["id"] = "c0ffee01"
+        unknown.metadata["nbgrader"].update(grade_id="mes-points", points=100)
+        notebook.cells += [copied, unknown]
+
+    notebook = fetch_and_solve(platform, learner_b, right=True, edit=pasted_cells)
+    b = platform.container(learner_b)
+    before = len(lab.api(b, "GET", f"submissions?assignment={NAME}")[1])
+    status, answer = lab.api(b, "POST", f"assignments/{NAME}/submissions",
+                             protocol.encode_files({f"{NAME}.ipynb": nbformat.writes(
+                                 notebook).encode()}))
+    assert status == 201, answer
+    copy_said, unknown_said = answer["notes"]
+    assert "copie de la cellule « test-exemple »" in copy_said
+    assert "« mes-points », que l'exercice ne connaît pas" in unknown_said
+    latest = wait_graded(b, count=before + 1)[-1]
+    assert latest["id"] == answer["id"]
+    row = store(platform).submission(answer["id"])
+    assert (row["state"], row["attempts"]) == ("done", 1)
+    assert (latest["score"], latest["max_score"]) == (3.0, 3.0)  # not 103: the master's points
+    status, feedback = lab.api(b, "GET", f"submissions/{answer['id']}/feedback")
+    page = html.unescape(feedback["html"])
+    assert copy_said in page and unknown_said in page
 
 
 def test_submissions_are_rate_limited_with_a_message_saying_how_long_to_wait(platform):

@@ -71,8 +71,13 @@ def test_instructor_pages_refuse_learners_and_forged_forms(platform):
     forged = staff.post("/staff/hidden/s1-initiales", xsrf=False)
     assert forged.status_code in (302, 403) or "oauth2/authorize" in forged.url
     assert not lab.store(platform).hidden_released("s1-initiales", run=lab.current_run(platform))
-    staff.get("/staff/")
-    assert staff.post("/staff/hidden/s1-initiales").status_code == 200
+    staff.get("/staff/?week=1")
+    asked = staff.post("/staff/hidden/s1-initiales", {"week": "1"})  # it cannot be undone
+    assert asked.status_code == 200 and "ne peut pas être annulé" in html.unescape(asked.text)
+    assert not lab.store(platform).hidden_released("s1-initiales", run=lab.current_run(platform))
+    assert "href='/services/course/staff/?week=1'" in asked.text  # « Annuler » keeps the week
+    done = staff.post("/staff/hidden/s1-initiales", {"week": "1", "confirm": "yes"})
+    assert done.status_code == 200 and done.url.endswith("/services/course/staff/?week=1")
     assert lab.store(platform).hidden_released("s1-initiales", run=lab.current_run(platform))
 
 
@@ -83,7 +88,7 @@ def test_the_dashboard_shows_the_class_per_exercise_with_plots_and_a_week_filter
     assert "Tableau de bord du cours" in page and "Personnes à accompagner" in page
     section = page[page.index("id='exercise-s1-bonjour'"):]
     section = section[:section.index("</section>")]
-    counts = re.search(r"(\d+) ont commencé, (\d+) ont rendu \(dont (\d+) en retard\), "
+    counts = re.search(r"(\d+) ont commencé, (\d+) ont rendu \(dont (\d+) en retard[^)]*\), "
                        r"(\d+) ont tout réussi", section)
     assert counts and int(counts.group(4)) >= 1 and "<svg" in section
     # week 1 is due in the demo's run: what was handed in now is late, and counted so
@@ -111,6 +116,16 @@ def test_the_export_from_the_dashboard_and_from_decoder_export_agree(platform):
                     for r in csv.DictReader(io.StringIO(command.stdout))}
     assert from_command[(learner.name, "s1-bonjour")] == "3"
     assert set(from_command) >= {(r["student_id"], r["assignment"]) for r in rows}
+    # for a spreadsheet in French: a byte-order mark, semicolons, decimal commas
+    sheet = staff.get("/staff/export.csv?week=1&format=tableur")
+    assert sheet.content.startswith(b"\xef\xbb\xbf") and "tableur" in sheet.headers[
+        "Content-Disposition"]
+    sheet_rows = list(csv.DictReader(io.StringIO(sheet.content.decode("utf-8-sig")),
+                                     delimiter=";"))
+    assert {r["student_id"]: r for r in sheet_rows if r["assignment"] == "s1-bonjour"}[
+        learner.name]["week_grade"] == "17,5"
+    assert platform.decoder("export", "--week", "1", "--spreadsheet").stdout.startswith(
+        "\ufeffassignment;duedate")
 
 
 def test_a_learner_who_passes_week_1_gets_a_signed_badge_anyone_can_check(platform, tmp_path):

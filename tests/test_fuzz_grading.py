@@ -30,7 +30,8 @@ EXAMPLES = 10
 @st.composite
 def bent_submissions(draw, master: nbformat.NotebookNode) -> bytes:
     """The exercise as a learner could hand it in, bent: answers of odd text, huge cells,
-    binary and oversized outputs, test cells removed or edited, foreign metadata."""
+    binary and oversized outputs, test cells removed, edited or copied (JupyterLab copies a
+    locked cell with its grade id), graded cells' metadata edited, foreign metadata."""
     notebook = nbformat.from_dict(json.loads(nbformat.writes(master)))
     answers = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution")]
     tests = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade")]
@@ -50,6 +51,19 @@ def bent_submissions(draw, master: nbformat.NotebookNode) -> bytes:
         notebook.cells.remove(draw(st.sampled_from(tests)))
     if tests and draw(st.booleans()):
         draw(st.sampled_from(tests)).source = "pass"
+    graded = answers + tests
+    for _ in range(draw(st.integers(0, 2))):  # a graded cell pasted somewhere, as JupyterLab does
+        pasted = nbformat.from_dict(json.loads(json.dumps(draw(st.sampled_from(graded)))))
+        pasted["id"] = draw(st.from_regex(r"[a-z0-9]{8}", fullmatch=True))
+        notebook.cells.insert(draw(st.integers(0, len(notebook.cells))), pasted)
+    if draw(st.booleans()):  # a graded cell's nbgrader metadata edited by hand
+        cell = draw(st.sampled_from(notebook.cells))
+        cell.metadata["nbgrader"] = draw(st.one_of(
+            st.just({}), st.just({"grade": True, "points": 1000}), odd_text,
+            st.builds(lambda gid: {**cell.metadata.get("nbgrader", {}), "grade_id": gid,
+                                   "grade": True, "points": 1000}, odd_text),
+            st.just({**cell.metadata.get("nbgrader", {}), "grade_id": tests[0].metadata[
+                "nbgrader"]["grade_id"] if tests else "x", "solution": True})))
     notebook.metadata[draw(st.text(min_size=1, max_size=10))] = draw(odd_text)
     if draw(st.booleans()):
         notebook.cells.append(nbformat.v4.new_markdown_cell(draw(odd_text)))

@@ -96,6 +96,9 @@ def test_a_reviewer_runs_the_copy_in_a_review_room_and_the_author_reads_the_revi
     expect(mine.locator("body")).to_contain_text("Algorithme clair et complet")
     expect(mine.locator("body")).to_contain_text("La boucle qui numérote est bien trouvée.")
     expect(mine.locator("#peer-grade")).to_contain_text("Note des pairs : 6 / 6")
+    # one review of the three a copy needs, the review still open: said to be provisional
+    expect(mine.locator("#provisional")).to_contain_text(
+        "Note provisoire : 1 évaluation comptée sur les 3 prévues")
     expect(mine.locator("#week-grade")).to_contain_text("/ 100")
     expect(mine.locator("body")).not_to_contain_text(reviewer.name)
 

@@ -6,7 +6,11 @@ exercise, the peer grade of a peer-reviewed one, and the learner's grade of the 
 took off (course.toml's [late], late.py): ``score`` is ``raw_score`` less it, as nbgrader's own
 export counts. Dates are those of the course run exported. A week's export holds that week's
 exercises; the whole course's export adds a row per learner, ``assignment = "cours"``, whose
-``week_grade`` is the mean of their weeks.
+``week_grade`` is the mean of their weeks opened so far (a week not open yet is not a zero).
+
+Two forms: plain CSV (UTF-8, commas, decimal points: for programs, as ``nbgrader export``
+writes it) and, for a spreadsheet in French, UTF-8 with a byte-order mark (without it, Excel
+reads « Ã© » for « é »), semicolons between columns and decimal commas (``spreadsheet``).
 """
 
 from __future__ import annotations
@@ -29,9 +33,14 @@ def grades_csv(course: Course, learners: list[str],
                found: Mapping[tuple[str, str], ExerciseState],
                submitted_at: Mapping[tuple[str, str], str],
                peer_points: Mapping[tuple[str, str], int | None],
-               week_grades: Mapping[str, Mapping[int, float]], week: int | None = None) -> str:
+               week_grades: Mapping[str, Mapping[int, float]], week: int | None = None,
+               open_weeks: set[int] | None = None, spreadsheet: bool = False) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\n", delimiter=";" if spreadsheet else ",")
+    def _number(value) -> str:
+        text = _plain(value)
+        return text.replace(".", ",") if spreadsheet else text
+
     writer.writerow(NBGRADER_COLUMNS + OUR_COLUMNS)
     for learner in sorted(learners):
         for assignment in course.assignments:
@@ -46,21 +55,22 @@ def grades_csv(course: Course, learners: list[str],
             writer.writerow([
                 assignment.name, course.week(assignment.week).due.isoformat(),
                 submitted_at.get((learner, assignment.name), ""), learner, "", "", "",
-                _number(raw), _number(penalty), _number(score), assignment.points,
+                _number(raw), _number(penalty), _number(score), _number(assignment.points),
                 assignment.week, assignment.kind,
                 _number(peer) if assignment.peer_reviewed else "",
-                assignment.points if assignment.peer_reviewed else "",
+                _number(assignment.points) if assignment.peer_reviewed else "",
                 _number(week_grades[learner][assignment.week]),
             ])
         if week is None:
-            weeks = week_grades[learner]
-            mean = sum(weeks.values()) / len(weeks) if weeks else 0.0
+            weeks = [grade for number, grade in week_grades[learner].items()
+                     if open_weeks is None or number in open_weeks]
+            mean = sum(weeks) / len(weeks) if weeks else 0.0
             writer.writerow([COURSE_ROW, "", "", learner, "", "", "", "", 0, "", "", "",
                              "course", "", "", _number(round(mean, 1))])
-    return out.getvalue()
+    return ("\ufeff" if spreadsheet else "") + out.getvalue()
 
 
-def _number(value) -> str:
+def _plain(value) -> str:
     if value is None:
         return ""
     return f"{value:g}" if isinstance(value, float) else str(value)

@@ -84,14 +84,16 @@ class Export(ViewHandler):
     @web.authenticated
     async def get(self):
         try:
-            text = await self.call(self.view.export, self.week(), self.run())
+            spreadsheet = self.get_query_argument("format", "") == "tableur"
+            text = await self.call(self.view.export, self.week(), self.run(), spreadsheet)
         except Refused as refused:
             return self.show_refusal(refused)
         week, run = self.week(), self.run()
         self.set_header("Content-Type", "text/csv; charset=utf-8")
         self.set_header("Content-Disposition", "attachment; filename=notes-"
                         + (f"{run}-" if run and NAME_ONLY.match(run) else "")
-                        + f"{'semaine-' + str(week) if week else 'cours'}.csv")
+                        + f"{'semaine-' + str(week) if week else 'cours'}"
+                        + ("-tableur" if spreadsheet else "") + ".csv")
         self.set_header("Vary", "Accept-Encoding")
         if "gzip" in self.request.headers.get("Accept-Encoding", ""):
             # a whole class's CSV (MBs) compressed once per state of the data, not per request
@@ -105,11 +107,20 @@ class ReleaseHidden(ViewHandler):
 
     @web.authenticated
     async def post(self, name):
+        filters = {"week": str(plain_number(self.field("week"), 3) or ""),
+                   "run": self.field("run")[:64] if NAME_ONLY.match(self.field("run")) else ""}
+        back = "/services/course/staff/" + ("?" + "&".join(
+            f"{key}={value}" for key, value in filters.items() if value)
+            if any(filters.values()) else "")
         try:
+            if self.field("confirm") != "yes":  # it cannot be undone: ask once more
+                title = await self.call(self.view.assignment_title, name)
+                return self.show(pages.confirm_release_page(
+                    title, name, self.xsrf, back, filters, self.language))
             await self.call(self.settings["course_service"].release_hidden, name)
         except Refused as refused:
             return self.show_refusal(refused)
-        self.see_other("/services/course/staff/")
+        self.see_other(back)
 
 
 def page_routes(prefix: str) -> list:

@@ -76,8 +76,9 @@ def dashboard_page(state: dict, xsrf: str, language: str) -> str:
         [f"<a href='{SERVICE}/staff/{query()}'>{t('all_weeks')}</a>"] +
         [f"<a href='{SERVICE}/staff/{query(f'week={w.number}')}'>"
          f"{t('week_short', number=w.number)}</a>" for w in state["weeks"]])
-    export = f"{SERVICE}/staff/export.csv" + query(f"week={state['week']}" if state["week"]
-                                                   else "")
+    week_query = f"week={state['week']}" if state["week"] else ""
+    export = f"{SERVICE}/staff/export.csv" + query(week_query)
+    spreadsheet = f"{SERVICE}/staff/export.csv" + query(week_query, "format=tableur")
     others = [other for other in state["runs"] if other.name != run.name]
     current = state["current"]
     runs = f"<p id='run'>{t('run', run=run.name, start=day(run.starts_on, language), zone=run.time_zone)}" + (  # noqa: E501
@@ -88,7 +89,8 @@ def dashboard_page(state: dict, xsrf: str, language: str) -> str:
                                             else f"?run={escape(other.name)}")
             + f"'>{escape(other.name)}</a>" for other in others) + "</p>"
     parts = [f"<h1>{t('dashboard_title')}</h1>", runs, f"<p id='weeks'>{weeks}</p>",
-             f"<p>{t('learners', count=state['learners'])} · "
+             f"<p>{t('learners', n=state['learners'])} · "
+             f"<a id='export-spreadsheet' href='{spreadsheet}'>{t('export_spreadsheet')}</a> · "
              f"<a id='export' href='{export}'>{t('export')}</a></p>"]
     cards = []
     for item in state["exercises"]:
@@ -106,13 +108,13 @@ def dashboard_page(state: dict, xsrf: str, language: str) -> str:
         elif assignment.name in state["released"]:
             extra = f"<p class='note'>{t('hidden_released')}</p>"
         else:
-            extra = form(f"{SERVICE}/staff/hidden/{assignment.name}", xsrf, "",
-                         say("dashboard.release_hidden", language))
+            extra = form(f"{SERVICE}/staff/hidden/{assignment.name}", xsrf,
+                         kept_filters(state), say("dashboard.release_hidden", language))
         cards.append(
             f"<section class='exercise' id='exercise-{assignment.name}'>"
             f"<h3>{escape(assignment.title)} <small>({escape(assignment.name)}, "
             f"{t('week_short', number=assignment.week)})</small></h3>"
-            f"<p>{t('counts', started=item.started, submitted=item.submitted, late=item.late, passed=item.passed, learners=item.learners)}</p>"  # noqa: E501
+            f"<p class='counts'>{counts(item, t)}</p>"
             f"<div class='plot'>{plot}</div>{extra}</section>")
     parts.append("".join(cards))
     def said(params: dict) -> dict:
@@ -165,3 +167,42 @@ def verification_page(result: dict | None, language: str) -> str:
 <form method='post' action='{SERVICE}/badges/verify'>
 <label>{t('paste_token')}<br><textarea name='token' required></textarea></label><br>
 <button type='submit'>{t('check')}</button></form>""")
+
+
+def counts(item, t) -> str:
+    """« 3 ont commencé, 2 ont rendu (dont 1 en retard ; 1 sans note pour l'instant), 1 a tout
+    réussi (sur 6) »: those who handed in but have no score yet are said, not hidden (the
+    histogram shows scores only)."""
+    handed = [t("counts_late", n=item.late)] if item.late else []
+    if item.unscored:
+        handed.append(t("counts_unscored", n=item.unscored))
+    submitted = t("counts_submitted", n=item.submitted) + (
+        f" ({' ; '.join(handed)})" if handed else "")
+    return (f"{t('counts_started', n=item.started)}, {submitted}, "
+            f"{t('counts_passed', n=item.passed)} ({t('counts_of', n=item.learners)})")
+
+
+def kept_filters(state: dict) -> str:
+    """The dashboard's week and run, carried through a form so that its answer comes back to
+    the same view."""
+    fields = {"week": state["week"] or "", "run": state["run"].name
+              if state["current"] and state["run"].name != state["current"].name else ""}
+    return "".join(f"<input type='hidden' name='{name}' value='{escape(str(value))}'>"
+                   for name, value in fields.items() if value)
+
+
+def confirm_release_page(title: str, name: str, xsrf: str, back: str, filters: dict,
+                         language: str) -> str:
+    """Publishing hidden tests cannot be undone: say what it does, and ask once more."""
+    def t(key: str, **params) -> str:
+        return escape(say(f"dashboard.{key}", language, **params))
+
+    kept = "".join(f"<input type='hidden' name='{escape(key)}' value='{escape(value)}'>"
+                   for key, value in filters.items() if value)
+    inner = f"<input type='hidden' name='confirm' value='yes'>{kept}"
+    return page(language, say("dashboard.confirm_release_title", language, title=title),
+                f"<h1>{t('confirm_release_title', title=title)}</h1>"
+                f"<p id='confirm-release'>{t('confirm_release')}</p>"
+                + form(f"{SERVICE}/staff/hidden/{name}", xsrf, inner,
+                       say("dashboard.confirm_release_button", language))
+                + f"<p><a id='cancel' href='{escape(back)}'>{t('cancel')}</a></p>")

@@ -55,6 +55,7 @@ class ExerciseStats:
     submitted: int = 0
     passed: int = 0
     late: int = 0
+    unscored: int = 0  # handed in, no score yet: being graded, or its grading failed
     scores: list[float] = field(default_factory=list)
 
 
@@ -98,6 +99,7 @@ def exercise_stats(course: Course, learners: list[str],
             item.submitted += state.submissions > 0
             item.passed += state.passed
             item.late += state.submissions > 0 and state.late
+            item.unscored += state.submissions > 0 and state.score is None
             if state.score is not None:
                 item.scores.append(state.score)
         stats.append(item)

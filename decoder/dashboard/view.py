@@ -96,6 +96,14 @@ class CourseView:
         except KeyError:
             raise Refused(404, "unknown_run", run=str(run)[:64]) from None
 
+    def assignment_title(self, who: Identity, name: str) -> str:
+        """An exercise's title, for the staff's pages (404 for a name the course lacks)."""
+        self._teacher(who)
+        try:
+            return self.course.assignment(name).title
+        except KeyError:
+            raise Refused(404, "unknown_assignment", name=name) from None
+
     def _teacher(self, who: Identity) -> None:
         if not who.may_teach:
             raise Refused(403, "instructors_only")
@@ -167,13 +175,15 @@ class CourseView:
                 "at_risk": progress.at_risk(people, found, now, since=run.at(
                     course.rhythm[0].opens))}
 
-    def export(self, who: Identity, week: int | None = None, run: str | None = None) -> str:
+    def export(self, who: Identity, week: int | None = None, run: str | None = None,
+               spreadsheet: bool = False) -> str:
+        """The grades as CSV (``spreadsheet``: for a spreadsheet in French, export.py)."""
         self._teacher(who)
         course = self.course_of(run)
-        return self.snapshots.get(self._state_key(course, "export", week),
-                                  lambda: self._export(course, week))
+        return self.snapshots.get(self._state_key(course, "export", week, spreadsheet),
+                                  lambda: self._export(course, week, spreadsheet))
 
-    def _export(self, course: Course, week: int | None) -> str:
+    def _export(self, course: Course, week: int | None, spreadsheet: bool) -> str:
         history = self.history(course)
         names = [learner.name for learner in self._learners(course, history)]
         found = progress.states(history, self.store.fetched(run=course.run.name))
@@ -182,7 +192,9 @@ class CourseView:
             submitted[(row["username"], row["assignment"])] = row["submitted_at"].isoformat()
         peer = self.peer_points(course)
         weeks = {name: progress.week_grades(course, name, found, peer) for name in names}
-        return export.grades_csv(course, names, found, submitted, peer, weeks, week)
+        opened = {w.number for w in course.open_weeks(self.now())}
+        return export.grades_csv(course, names, found, submitted, peer, weeks, week,
+                                 open_weeks=opened, spreadsheet=spreadsheet)
 
     # ---- learners ----
 

@@ -2,7 +2,10 @@
 file (``fr.toml``, ``en.toml``), for every part that speaks: the course service's answers, the
 feedback page, nbgrader's exchange in the lab, the grader and the checks of the test cells.
 
-A message is a key (``"service.not_open"``, a section and a name) and named parameters. Parts of
+A message is a key (``"service.not_open"``, a section and a name) and named parameters; a message
+whose wording depends on a number is a table of plural forms keyed by CLDR category
+(``{ one = "{n} a tout réussi", other = "{n} ont tout réussi" }``), chosen by its ``n``
+parameter with the language's rule (French: 0 and 1 are « one »; English: only 1). Parts of
 the platform keep messages as data (``message(key, **params)`` gives ``{"key", "params"}``) and
 render them as late as possible, in the reader's language (``render``, ``say``); a parameter may
 itself be a message. Grading reports store keys, not sentences, so that nothing depends on a
@@ -42,10 +45,21 @@ def language_of_environment(environ=None) -> str:
     return known((os.environ if environ is None else environ).get(LANGUAGE_ENV))
 
 
+def plural_category(language: str, n: float) -> str:
+    """CLDR's plural category of ``n`` for integers and decimals as this platform shows them:
+    French says « 0 exercice, 1,5 point » (one below 2), English « 0 exercises, 1 exercise »."""
+    if known(language) == "fr":
+        return "one" if 0 <= abs(n) < 2 else "other"
+    return "one" if n == 1 else "other"
+
+
 def say(key: str, language: str = DEFAULT_LANGUAGE, **params) -> str:
     """The message ``key`` in ``language``, filled with ``params`` (messages among them are
-    rendered in the same language)."""
-    text = catalogue(known(language)).get(key) or catalogue(DEFAULT_LANGUAGE)[key]
+    rendered in the same language); a message with plural forms takes the one of ``n``."""
+    language = known(language)
+    text = catalogue(language).get(key) or catalogue(DEFAULT_LANGUAGE)[key]
+    if isinstance(text, dict):
+        text = text.get(plural_category(language, float(params["n"]))) or text["other"]
     return text.format(**{name: render(value, language) if is_message(value) else value
                           for name, value in params.items()})
 

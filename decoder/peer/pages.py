@@ -145,17 +145,19 @@ def received_page(state: dict, rubric, xsrf: str, language: str) -> str:
     parts = [f"<h1>{t('received_title', title=state['title'])}</h1>"]
     calibration = state.get("calibration")
     if calibration is not None and calibration.agreement is not None:
-        parts.append(f"<p id='agreement'>{t('agreement', percent=round(100 * calibration.agreement), judgments=calibration.judgments)}</p>")  # noqa: E501
+        parts.append(f"<p id='agreement'>{t('agreement', percent=round(100 * calibration.agreement), n=calibration.judgments)}</p>")  # noqa: E501
     if not state["submitted"]:
         parts.append(f"<p>{t('not_submitted')}</p>")
     elif state["owed"]:
-        parts.append(f"<p id='owed'>{t('owed', owed=state['owed'])}</p>")
+        parts.append(f"<p id='owed'>{t('owed', n=state['owed'])}</p>")
     else:
         grade = state["grade"]
         if grade and grade["points"] is not None:
             parts.append(f"<p class='score' id='peer-grade'>{t('grade', points=grade['points'], most=grade['max_points'])}</p>")  # noqa: E501
         else:
             parts.append(f"<p id='peer-grade'>{t('no_grade_yet')}</p>")
+        if grade and not grade.get("final", True):
+            parts.append(f"<p id='provisional'>{t('provisional', n=grade['counted'], needed=grade['needed'], closes=when(grade['closes'], language))}</p>")  # noqa: E501
         if state.get("week_grade") is not None:
             parts.append(f"<p id='week-grade'>{t('week_grade', grade=state['week_grade'])}</p>")
         for number, review in enumerate(state["reviews"], start=1):

@@ -114,3 +114,9 @@ def week_grade(autograded: float, autograded_possible: float, peer: float | None
     auto = autograded / autograded_possible if autograded_possible else 0.0
     peer_share = (peer or 0) / peer_possible if peer_possible else 0.0
     return round(100 * (autograde_weight * auto + peer_weight * peer_share), 1)
+
+
+def grade_is_final(grade: dict, reviewers: int, review_closed: bool) -> bool:
+    """A peer grade no longer moves once the team gave it, the copy has every counted review
+    it needs, or the review is closed; before that it is provisional, and said so."""
+    return grade["by_staff"] or grade["counted"] >= reviewers or review_closed

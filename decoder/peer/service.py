@@ -205,7 +205,7 @@ class PeerService:
         points = self._points(assignment, form.get("points"))
         comment = str(form.get("comment") or "").strip()
         if len(comment) < self.min_comment:
-            raise Refused(400, "comment_too_short", most=self.min_comment, count=len(comment))
+            raise Refused(400, "comment_too_short", most=self.min_comment, n=len(comment))
         if len(comment) > MAX_COMMENT:
             raise Refused(400, "text_too_long", most=MAX_COMMENT)
         cells = self._cell_comments(review, form.get("cell_comments") or {})
@@ -256,6 +256,10 @@ class PeerService:
                              "cell_comments": r["cell_comments"], "counted": r["counted"],
                              "staff": r["staff"], "rating": r["rating"]} for r in shown]
         state["grade"] = self.grade(assignment, mine.submission)
+        closes = self.window(assignment)[1]
+        state["grade"]["final"] = scoring.grade_is_final(
+            state["grade"], assignment.reviewers, self.now() > closes)
+        state["grade"] |= {"needed": assignment.reviewers, "closes": closes}
         state["week_grade"] = self.week_grade(who.name, assignment, state["grade"]["points"])
         return state
 

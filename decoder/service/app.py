@@ -163,8 +163,9 @@ class ExportApi(StaffApiHandler):
     async def get(self):
         week = self.get_argument("week", "")
         run = self.get_argument("run", "")[:64] or None
+        spreadsheet = self.get_argument("format", "") == "tableur"
         await self.answer(lambda who: {"csv": self.settings["course_view"].export(
-            who, protocol.plain_number(week, 3), run)})
+            who, protocol.plain_number(week, 3), run, spreadsheet)})
 
 
 HANDLERS = {  # protocol.ROUTES: route name -> handler

@@ -31,6 +31,7 @@ def learner_view(report: dict, hidden_released: bool, language: str = "fr") -> d
         tests.append(shown)
     view = {key: value for key, value in report.items() if key != "tests"}
     view["error"] = render(report.get("error"), language) if report.get("error") else ""
+    view["repairs"] = [render(repair, language) for repair in report.get("repairs", [])]
     return view | {"tests": tests}
 
 
@@ -55,8 +56,10 @@ def page(language: str, tab: str, body: str) -> str:
 
 
 def feedback_html(view: dict, *, title: str, submitted_at: str, hidden_released: bool,
-                  language: str = "fr") -> str:
-    """A small, self-contained page: the score, then each test cell."""
+                  language: str = "fr", peer: dict | None = None) -> str:
+    """A small, self-contained page: the score, then each test cell. An exercise evaluated by
+    peers (``peer``: when its review opens and closes, by how many, out of how many points)
+    has no score here: its tests only help, and the page says what happens next."""
     def say_(key: str, **params) -> str:
         return escape(say(f"feedback.{key}", language, **params))
 
@@ -77,35 +80,43 @@ def feedback_html(view: dict, *, title: str, submitted_at: str, hidden_released:
                       f"<pre>{escape(test['detail'])}</pre></details>")
         by_hand = "" if test.get("auto_points") is None else \
             f"<br><small>{say_('by_hand', auto=format(test['auto_points'], 'g'))}</small>"
+        points = "—" if peer else f"{test['points']:g} / {test['max_points']:g}{by_hand}"
         rows.append(f"<tr class='{'ok' if passed else 'ko'}'><td>{escape(test['grade_id'])}"
-                    f"{hidden}</td><td>{mark}</td><td>{test['points']:g} / "
-                    f"{test['max_points']:g}{by_hand}</td><td>{shown}</td></tr>")
+                    f"{hidden}</td><td>{mark}</td><td>{points}</td><td>{shown}</td></tr>")
     hidden_total = sum(t.get("hidden_tests", 0) for t in view.get("tests", []))
     hidden_note = say_("hidden_released") if hidden_released else \
-        say_("hidden_note", n=hidden_total)
+        say_("hidden_note", n=hidden_total) if hidden_total else ""
     error = f"<p class='error'>{say_('error', error=view['error'])}</p>" \
         if view.get("error") else ""
     if view.get("interrupted_cells"):
         stopped = say_("interrupted", seconds=view.get("cell_timeout", "?"),
                        cells=", ".join(view["interrupted_cells"]))
         error += f"<p class='error' id='interrupted'>{stopped}</p>"
+    if view.get("repairs"):
+        error += ("<ul id='repairs'>" + "".join(f"<li>{escape(text)}</li>"
+                                                for text in view["repairs"]) + "</ul>")
     late = ""
     if view.get("late_by"):
         late = f"<p class='late' id='late'>{say_('late', late=duration(view['late_by'], language))}"
         if view.get("late_penalty"):
-            late += " " + say_("late_penalty", penalty=format(view["late_penalty"], "g"))
+            late += " " + say_("late_penalty", n=format(view["late_penalty"], "g"))
         late += "</p>"
+    score_line = f"<p class='score' id='score'>{say_('score')} : " \
+        f"<strong>{score:g} / {max_score:g}</strong></p>"
+    if peer:
+        score_line = (f"<p class='score' id='peer-next'>{say_('peer_next', **peer)}</p>"
+                      f"<p>{say_('peer_tests')}</p>")
     return page(language, say("feedback.tab", language, title=title), f"""
 <h1>{say_('title', title=title)}</h1>
 <p>{say_('submitted', when=submitted_at)}</p>
 {late}
-<p class="score" id="score">{say_('score')} : <strong>{score:g} / {max_score:g}</strong></p>
+{score_line}
 {error}
 <table><thead><tr><th>{say_('test')}</th><th>{say_('result')}</th><th>{say_('points')}</th>
 <th>{say_('message')}</th></tr></thead>
 <tbody>{''.join(rows)}</tbody></table>
 {marks_html(view.get("marks") or [], language)}
-<p>{hidden_note}</p>
+{f"<p>{hidden_note}</p>" if hidden_note else ""}
 <p>{say_('again')}</p>""")
 
 

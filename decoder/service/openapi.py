@@ -14,7 +14,7 @@ from .. import protocol
 METHODS = ("get", "post", "put", "patch", "delete")
 QUERY = {  # the query arguments each route reads
     "my_submissions": {"assignment": protocol.PARAMETERS["assignment"]},
-    "export": {"week": r"\d{0,3}", "run": r"[a-z0-9-]{0,64}"},
+    "export": {"week": r"\d{0,3}", "run": r"[a-z0-9-]{0,64}", "format": r"(csv|tableur)?"},
 }
 FILES = {"type": "object", "required": ["files"], "properties": {"files": {
     "type": "object", "additionalProperties": {"type": "string", "format": "byte"}}}}

@@ -9,12 +9,16 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
+
 from graders.runner import prepare_assignment
+from graders.structure import repaired
 
 from .. import late, protocol
 from ..course import Course
 from ..dates import when
 from ..diskspace import short_of_space
+from ..messages import render
 from ..settings import PlatformSettings
 from . import feedback
 from .files import folder_files, write_submission
@@ -118,7 +122,16 @@ class CourseService:
         due = course.week(course.assignment(name).week).due
         return {"id": submission_id, "assignment_id": name, "timestamp": stamp(received),
                 "when": when(received, self.settings.ui_language, course.run.zone),
-                "late": received > due, "state": "queued"}
+                "late": received > due, "state": "queued",
+                "notes": self._repairs_said(name, files[f"{name}.ipynb"])}
+
+    def _repairs_said(self, name: str, notebook: bytes) -> list[str]:
+        """What grading will put right in this notebook (a copied test cell, a cell the master
+        does not know), said at once: the feedback says it again."""
+        master = nbformat.read(self.settings.masters_dir / name / f"{name}.ipynb", 4)
+        submitted = nbformat.reads(notebook.decode("utf-8"), as_version=4)
+        return [render(repair.as_message(), self.settings.ui_language)
+                for repair in repaired(submitted, master)[1]]
 
     def _not_too_often(self, who: Identity) -> None:
         """A learner submits at most ``max_submissions_per_minute`` times a minute: each
@@ -202,10 +215,17 @@ class CourseService:
         submission whose grading was given up: a page saying so)."""
         language = self.settings.ui_language
         try:
-            title = course.assignment(row["assignment"]).title
+            assignment = course.assignment(row["assignment"])
         except KeyError:
-            title = row["assignment"]
+            assignment = None
+        title = assignment.title if assignment else row["assignment"]
         submitted = when(row["submitted_at"], language, course.run.zone)
+        peer = None
+        if assignment and assignment.peer_reviewed:  # its grade comes from peers, later
+            week = course.week(assignment.week)
+            peer = {"opens": when(week.due, language, course.run.zone),
+                    "closes": when(week.peer_review_due, language, course.run.zone),
+                    "reviewers": assignment.reviewers, "points": assignment.points}
         if not row["result"]:  # failed: given up after max_attempts
             return {"grading_failed": True}, feedback.failed_html(
                 title=title, submitted_at=submitted, attempts=row["attempts"],
@@ -219,7 +239,7 @@ class CourseService:
             view = {**view, "late_by": late_by, "late_penalty": penalty,
                     "score": view.get("score", 0) - penalty}
         page = feedback.feedback_html(view, title=title, submitted_at=submitted,
-                                      hidden_released=released, language=language)
+                                      hidden_released=released, language=language, peer=peer)
         return view, page
 
     # ---- instructors and operators ----

@@ -174,6 +174,8 @@ class DecoderSubmit(ServiceExchange, ExchangeSubmit):
                            assignment=self.coursedir.assignment_id)
         self.timestamp = answer["timestamp"]
         self.log.info("Submitted %s at %s", self.coursedir.assignment_id, self.timestamp)
+        for note in answer.get("notes", []):  # what grading puts right (the feedback says it)
+            self.log.warning(note)
         self.wait_for_feedback(answer)
 
     def wait_for_feedback(self, submitted: dict) -> None:

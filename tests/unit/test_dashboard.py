@@ -119,6 +119,34 @@ def test_the_csv_holds_nbgraders_columns_and_ours_for_a_known_class():
         COURSE, ["awa"], found, submitted, peer, weeks))))
     course_row = [r for r in whole if r["assignment"] == export.COURSE_ROW]
     assert len(course_row) == 1 and course_row[0]["week_grade"] == "25"  # 100, 0, 0, 0
+    # only the weeks open so far count in the course's mean (week 2 not open: not a zero)
+    opened = list(csv.DictReader(io.StringIO(export.grades_csv(
+        COURSE, ["awa"], found, submitted, peer, weeks, open_weeks={1}))))
+    assert opened[-1]["assignment"] == export.COURSE_ROW and opened[-1]["week_grade"] == "100"
+
+
+def test_the_spreadsheet_form_has_a_bom_semicolons_and_decimal_commas():
+    found = progress.states(HISTORY + [row(10, "awa", "s2-somme", 1.5)], FETCHED)
+    weeks = {"awa": progress.week_grades(COURSE, "awa", found, {})}
+    text = export.grades_csv(COURSE, ["awa"], found, {}, {}, weeks, week=2, spreadsheet=True)
+    assert text.startswith("\ufeffassignment;duedate;")
+    rows = {r["assignment"]: r for r in csv.DictReader(io.StringIO(text[1:]), delimiter=";")}
+    assert rows["s2-somme"]["score"] == "1,5"
+    assert "." not in rows["s2-somme"]["week_grade"]
+
+
+def test_handed_in_without_a_score_is_counted_and_said():
+    failed = row(11, "chloe", "s1-bonjour", None, state="failed")
+    found = progress.states(HISTORY + [failed], FETCHED)
+    stats = {s.assignment.name: s for s in progress.exercise_stats(
+        COURSE, ["awa", "bruno", "chloe"], found, week=1)}
+    bonjour = stats["s1-bonjour"]
+    assert (bonjour.submitted, bonjour.unscored, len(bonjour.scores)) == (3, 1, 2)
+    from decoder.dashboard.pages import counts
+    from decoder.messages import say
+    said = counts(bonjour, lambda key, **params: say(f"dashboard.{key}", "fr", **params))
+    assert said == ("3 ont commencé, 3 ont rendu (1 sans note : correction en cours ou "
+                    "échouée), 1 a tout réussi (sur 3)")
 
 
 def test_a_score_distribution_is_an_inline_svg_without_script():

@@ -93,7 +93,7 @@ def test_hidden_tests_stay_hidden_until_released():
     page = feedback_html(hidden, title="Dire bonjour", submitted_at="hier",
                          hidden_released=False)
     assert "assert f(0)" not in str(hidden) and "assert f(0)" not in page
-    assert "1 / 3" in page and "2 test(s) caché(s)" in page
+    assert "1 / 3" in page and "2 tests cachés" in page
     shown = learner_view(REPORT, hidden_released=True)
     assert "assert f(0) == 1" in feedback_html(shown, title="x", submitted_at="hier",
                                                hidden_released=True)
@@ -104,7 +104,7 @@ def test_the_feedback_page_and_refusals_speak_english_when_asked():
 
     page = feedback_html(learner_view(REPORT, hidden_released=False), title="Say hello",
                          submitted_at="yesterday", hidden_released=False, language="en")
-    assert "Feedback on “Say hello”" in page and "2 hidden test(s)" in page
+    assert "Feedback on “Say hello”" in page and "2 hidden tests" in page
     assert "Retour" not in page
     refused = Refused(413, "too_big", size=21.0, limit=20.0)
     assert "more than the 20 MB limit" in refused.text("en")

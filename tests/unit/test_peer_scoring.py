@@ -134,3 +134,12 @@ def test_markdown_a_reviewer_may_use_stays():
     assert "<strong>Bien</strong>" in html and "<em>boucle</em>" in html and "<li>un</li>" in html
     assert 'href="https://docs.python.org"' in html and "noopener" in html
     assert "<code>print</code>" in html
+
+
+@pytest.mark.parametrize(("counted", "by_staff", "closed", "final"), [
+    (1, False, False, False), (2, False, False, False), (3, False, False, True),
+    (1, True, False, True), (1, False, True, True), (0, False, True, True)])
+def test_a_peer_grade_is_provisional_until_it_can_no_longer_move(counted, by_staff, closed,
+                                                                 final):
+    grade = {"counted": counted, "by_staff": by_staff}
+    assert scoring.grade_is_final(grade, 3, closed) is final
