@@ -12,10 +12,12 @@ import io
 import json
 import re
 import time
+import uuid
 
 import pytest
 
 from decoder import origins, protocol
+from decoder.dashboard import badges
 from tests import lab, localhost
 from tests.hubclient import Learner, demo_account
 from tests.pages import Pages, api_token, submit
@@ -157,8 +159,22 @@ def test_a_learner_who_passes_week_1_gets_a_signed_badge_anyone_can_check(platfo
     pasted = anyone.post(origins.service_url(platform.url, protocol.SERVICE) + "/badges/verify",
                            data={"token": forged}, timeout=30)
     pasted.encoding = "utf-8"
-    assert "n'est pas authentique" in html.unescape(pasted.text)
+    said = html.unescape(pasted.text)
+    assert "n'est pas authentique (la signature ne correspond pas" in said  # all of it French
     assert other_learner_cannot_open(platform, badge)
+    # the badge names the learner by a random identifier: not one derived from the username
+    # (anyone who knows a username could have linked a badge to it), the same in each badge
+    vc = badges.verify(token, badges.load_or_create_key(
+        platform.settings.path("secrets", "badge-key.pem")).public_key())
+    subject = vc["credentialSubject"]["id"]
+    derived = uuid.uuid5(uuid.NAMESPACE_URL, f"{vc['issuer']['id']}/{learner.name}")
+    assert subject.startswith("urn:uuid:") and str(derived) not in subject
+    assert uuid.UUID(subject.removeprefix("urn:uuid:")).version == 4
+    # the test platform has no public address: a demonstration badge, and it says so; its
+    # week-1 text does not claim the peer-reviewed exercise (no peer grade yet)
+    assert vc["name"].endswith("(démonstration)") and "ne certifie rien" in vc["description"]
+    assert "évalué par les pairs" not in vc["description"]
+    assert vc["credentialSubject"]["achievement"]["inLanguage"] == "fr"
 
 
 def with_claims_changed(token: str, change) -> str:

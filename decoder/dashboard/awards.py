@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 
 from ..course import Course
-from ..messages import say
+from ..messages import message, say
 from ..service.rules import Refused
 from ..service.service import Identity
 from ..service.store import as_utc, metadata
@@ -33,6 +33,11 @@ table = sa.Table(
     sa.Column("issued_at", sa.DateTime, nullable=False),
     sa.Column("token", sa.Text, nullable=False),
     sa.UniqueConstraint("run", "username", "achievement"),
+)
+subjects = sa.Table(  # a random identifier per learner, named in their badges (migration 0006)
+    "badge_subjects", metadata,
+    sa.Column("username", sa.String(255), primary_key=True),
+    sa.Column("subject_id", sa.String(64), nullable=False, unique=True),
 )
 COURSE = "cours"
 
@@ -66,10 +71,13 @@ def badge_image(title: str, subtitle: str) -> bytes:
 
 class BadgeService:
     def __init__(self, engine: sa.Engine, view: CourseView, key_file: Path, service_url: str,
-                 language: str = "fr"):
+                 language: str = "fr", demo: bool = False):
         """``service_url``: the course service's public address (its own origin, with
-        per-user origins), which names the badges' issuer and verification pages."""
+        per-user origins), which names the badges' issuer and verification pages. ``demo``:
+        the platform has no public address (public_base_url unset), so its badges' links lead
+        nowhere anyone else can reach: they are issued as demonstration badges, and say so."""
         self.engine, self.view, self.key_file = engine, view, key_file
+        self.demo = demo
         self.base = service_url.rstrip("/") + "/badges"
         self.language = language
         self.key = badges.load_or_create_key(key_file)
@@ -98,7 +106,12 @@ class BadgeService:
         held = {row["achievement"] for row in rows if row["run"] == run}
         new = [achievement for achievement in earned(course, weeks) if achievement not in held]
         for achievement in new:
-            self._issue(who.name, achievement, run)  # checks again: two at once issue once
+            week = None if achievement == COURSE else int(achievement.split("-")[1])
+            peer_graded = week is not None and any(
+                points is not None for (_, name), points in peer.items()
+                if course.assignment(name).week == week)
+            # checks again: two at once issue once
+            self._issue(who.name, achievement, run, peer_graded=peer_graded)
         if new:
             rows = self._badges_of(who.name)
         return [{"id": row["id"], "name": self._name(row["achievement"])} for row in rows]
@@ -116,7 +129,26 @@ class BadgeService:
         return say("dashboard.badge_week", self.language, number=week.number,
                    title=week.title)
 
-    def _issue(self, username: str, achievement: str, run: str) -> None:
+    def _description(self, achievement: str, peer_graded: bool) -> str:
+        """What the badge says was done: a week's names its peer-reviewed exercise only when
+        the learner has a peer grade there; a demonstration badge says it is one."""
+        key = "course" if achievement == COURSE else \
+            "week" if peer_graded else "week_autograded"
+        text = say(f"dashboard.badge_{key}_description", self.language)
+        return say("dashboard.badge_demo", self.language, text=text) if self.demo else text
+
+    def _subject(self, db, username: str) -> str:
+        """The learner's identifier in their badges: random, kept, linked to nothing else."""
+        found = db.execute(sa.select(subjects.c.subject_id).where(
+            subjects.c.username == username)).scalar()
+        if found:
+            return found
+        subject = f"urn:uuid:{uuid.uuid4()}"
+        db.execute(subjects.insert().values(username=username, subject_id=subject))
+        return subject
+
+    def _issue(self, username: str, achievement: str, run: str, *,
+               peer_graded: bool = False) -> None:
         with self.engine.begin() as db:
             if db.execute(sa.select(table.c.id).where(
                     table.c.run == run, table.c.username == username,
@@ -125,17 +157,18 @@ class BadgeService:
             badge_id = uuid.uuid4().hex
             issued = dt.datetime.now(dt.UTC)
             name = self._name(achievement)
+            if self.demo:
+                name = say("dashboard.badge_demo_name", self.language, name=name)
             vc = badges.credential(
                 badge_id=f"{self.base}/{badge_id}", issuer_id=self.issuer_id,
                 issuer_name=self.view.course.title,
                 achievement_id=f"{self.base}/achievements/{achievement}", name=name,
-                description=say(f"dashboard.badge_{'course' if achievement == COURSE else 'week'}_description", self.language),  # noqa: E501
+                description=self._description(achievement, peer_graded),
                 criteria=say("dashboard.badge_criteria", self.language,
                              week=self.view.course.badge_week,
                              course=self.view.course.badge_course),
-                subject_id="urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL,
-                                                        f"{self.issuer_id}/{username}")),
-                issued=issued, image=f"{self.base}/{badge_id}.png")
+                subject_id=self._subject(db, username),
+                issued=issued, image=f"{self.base}/{badge_id}.png", language=self.language)
             token = badges.sign(vc, self.key, kid=f"{self.issuer_id}#key-1")
             try:
                 with db.begin_nested():
@@ -177,11 +210,11 @@ class BadgeService:
                 token = db.execute(sa.select(table.c.token).where(
                     table.c.id == badge_id)).scalar()
             if token is None:
-                return {"valid": False, "reason": "unknown badge"}
+                return {"valid": False, "reason": message("badge.unknown")}
         try:
             vc = badges.verify(token or "", self.key.public_key())
         except badges.BadgeInvalid as error:
-            return {"valid": False, "reason": str(error)}
+            return {"valid": False, "reason": error.reason}
         try:  # shown in the course's time zone, as every date of ours
             issued = dt.datetime.fromisoformat(vc["issuanceDate"].replace("Z", "+00:00"))
             issued = issued.astimezone(self.view.course.run.zone)

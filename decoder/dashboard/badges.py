@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ..keys import check_private, write_private
+from ..messages import message, render
 
 CONTEXTS = ["https://www.w3.org/ns/credentials/v2",
             "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
@@ -32,7 +33,16 @@ PNG_KEYWORD = b"openbadgecredential"
 
 
 class BadgeInvalid(ValueError):
-    """The credential does not verify; the message says why (for operators)."""
+    """The credential does not verify: why, as a message of the catalogue's ``badge`` section
+    (``reason``), said in English by ``str()`` (for operators) and in a page's language by
+    ``text()``."""
+
+    def __init__(self, key: str, **params):
+        self.reason = message(f"badge.{key}", **params)
+        super().__init__(render(self.reason, "en"))
+
+    def text(self, language: str) -> str:
+        return render(self.reason, language)
 
 
 # ---- the key ----
@@ -58,7 +68,7 @@ def public_jwk(key: Ed25519PublicKey) -> dict:
 
 def key_from_jwk(jwk: dict) -> Ed25519PublicKey:
     if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
-        raise BadgeInvalid("the public key is not an Ed25519 key")
+        raise BadgeInvalid("not_ed25519")
     return Ed25519PublicKey.from_public_bytes(_unb64(jwk["x"]))
 
 
@@ -72,7 +82,7 @@ def issuer_profile(issuer_id: str, name: str, key: Ed25519PublicKey) -> dict:
 
 def credential(*, badge_id: str, issuer_id: str, issuer_name: str, achievement_id: str,
                name: str, description: str, criteria: str, subject_id: str,
-               issued: dt.datetime, image: str) -> dict:
+               issued: dt.datetime, image: str, language: str = "fr") -> dict:
     when = issued.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {
         "@context": CONTEXTS,
@@ -89,7 +99,7 @@ def credential(*, badge_id: str, issuer_id: str, issuer_name: str, achievement_i
             "achievement": {
                 "id": achievement_id, "type": ["Achievement"], "achievementType": "Badge",
                 "name": name, "description": description, "criteria": {"narrative": criteria},
-                "image": {"id": image, "type": "Image"}, "@language": "fr",
+                "image": {"id": image, "type": "Image"}, "inLanguage": language,
             },
         },
     }
@@ -109,25 +119,24 @@ def verify(token: str, key: Ed25519PublicKey) -> dict:
     """The credential inside ``token``, if ``key`` signed exactly it; else BadgeInvalid."""
     parts = token.strip().split(".")
     if len(parts) != 3:
-        raise BadgeInvalid("not a compact JWS (three parts separated by dots)")
+        raise BadgeInvalid("not_jws")
     try:
         header, payload = json.loads(_unb64(parts[0])), json.loads(_unb64(parts[1]))
         signature = _unb64(parts[2])
     except (ValueError, TypeError) as error:
-        raise BadgeInvalid(f"unreadable: {error}") from None
+        raise BadgeInvalid("unreadable", error=str(error)[:200]) from None
     if header.get("alg") != "EdDSA":
-        raise BadgeInvalid(f"algorithm {header.get('alg')!r}, not EdDSA")
+        raise BadgeInvalid("algorithm", alg=str(header.get("alg"))[:40])
     try:
         key.verify(signature, f"{parts[0]}.{parts[1]}".encode())
     except InvalidSignature:
-        raise BadgeInvalid("the signature does not match: the credential was changed, or "
-                           "another key signed it") from None
+        raise BadgeInvalid("signature") from None
     vc = payload.get("vc")
     if not isinstance(vc, dict) or "OpenBadgeCredential" not in vc.get("type", []):
-        raise BadgeInvalid("no OpenBadgeCredential in the token")
+        raise BadgeInvalid("no_credential")
     if (payload.get("iss"), payload.get("jti"), payload.get("sub")) != (
             vc["issuer"]["id"], vc["id"], vc["credentialSubject"]["id"]):
-        raise BadgeInvalid("the token's claims do not match its credential")
+        raise BadgeInvalid("claims")
     return vc
 
 
@@ -148,17 +157,23 @@ def bake(png: bytes, token: str) -> bytes:
 
 
 def unbake(png: bytes) -> str:
-    """The credential baked into a PNG (BadgeInvalid if there is none)."""
+    """The credential baked into a PNG (BadgeInvalid if there is none, or more than one: an
+    image carrying a genuine credential and another one would show one and verify the other)."""
     if not png.startswith(PNG_SIGNATURE):
-        raise BadgeInvalid("not a PNG image")
+        raise BadgeInvalid("not_png")
+    found = []
     position = len(PNG_SIGNATURE)
     while position + 8 <= len(png):
         length, kind = struct.unpack(">I4s", png[position:position + 8])
         data = png[position + 8:position + 8 + length]
-        if kind == b"iTXt" and data.startswith(PNG_KEYWORD + b"\x00"):
-            return data[len(PNG_KEYWORD) + 5:].decode()
+        if kind in (b"iTXt", b"tEXt", b"zTXt") and data.startswith(PNG_KEYWORD + b"\x00"):
+            found.append((kind, data))  # any text chunk of that keyword counts
         position += 12 + length
-    raise BadgeInvalid("no baked credential in this PNG")
+    if len(found) > 1:
+        raise BadgeInvalid("two_credentials", count=len(found))
+    if not found or found[0][0] != b"iTXt":
+        raise BadgeInvalid("not_baked")
+    return found[0][1][len(PNG_KEYWORD) + 5:].decode()
 
 
 def _json(value: dict) -> bytes:

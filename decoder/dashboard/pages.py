@@ -7,7 +7,7 @@ import datetime as dt
 from html import escape
 
 from ..dates import day, when
-from ..messages import say
+from ..messages import render, say
 from ..peer.pages import form, page
 from .plots import histogram
 
@@ -160,7 +160,7 @@ def verification_page(result: dict | None, language: str) -> str:
         issued = when(issued, language) if isinstance(issued, dt.datetime) else issued
         shown = (f"<p id='verdict' class='ok'>{t('valid', name=result['name'], issuer=result['issuer'], date=issued)}</p>"  # noqa: E501
                  if result["valid"] else
-                 f"<p id='verdict' class='error'>{t('invalid', reason=result['reason'])}</p>")
+                 f"<p id='verdict' class='error'>{t('invalid', reason=render(result['reason'], language))}</p>")  # noqa: E501
     return page(language, say("dashboard.verify_title", language), f"""
 <h1>{t('verify_title')}</h1>
 {shown}

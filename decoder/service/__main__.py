@@ -65,7 +65,7 @@ def main() -> None:
                       marks=service.marks, marks_version=service.marks_version)
     badges = BadgeService(store.engine, view, settings.path("secrets", "badge-key.pem"),
                           origins.service_url(settings.public_url, protocol.SERVICE),
-                          settings.ui_language)
+                          settings.ui_language, demo=not settings.public_base_url)
     pipeline = GradingPipeline(settings, store, service)
     pipeline.start()
 

@@ -108,3 +108,27 @@ def test_badges_earned_from_week_grades():
     assert earned(course, {1: 70.0, 2: 59.9, 3: 0.0, 4: 0.0}) == ["semaine-1"]
     assert earned(course, {1: 60.0, 2: 60.0, 3: 60.0, 4: 60.0})[-1] == COURSE
     assert COURSE not in earned(course, {1: 100.0, 2: 100.0, 3: 100.0, 4: 55.0})
+
+
+def test_an_image_with_two_credentials_is_refused(tmp_path):
+    """A genuine badge's image with a second credential baked in (or a text chunk of the same
+    keyword) would show one badge and verify another: refused, whichever comes first."""
+    key = Ed25519PrivateKey.generate()
+    genuine = badges.sign(a_credential(), key, kid="k")
+    other = badges.sign(a_credential() | {"name": "Cours réussi"}, key, kid="k")
+    image = badge_image("Décoder le code", "Semaine 1 réussie")
+    for png in (badges.bake(badges.bake(image, genuine), other),
+                badges.bake(image, genuine)[:-12] + badges._chunk(
+                    b"tEXt", badges.PNG_KEYWORD + b"\x00" + other.encode())
+                + badges.bake(image, genuine)[-12:]):
+        with pytest.raises(badges.BadgeInvalid) as refused:
+            badges.unbake(png)
+        assert "2 badges" in refused.value.text("fr")
+
+
+def test_why_a_badge_fails_is_said_in_the_readers_language():
+    token = badges.sign(a_credential(), Ed25519PrivateKey.generate(), kid="k")
+    with pytest.raises(badges.BadgeInvalid) as refused:
+        badges.verify(token, Ed25519PrivateKey.generate().public_key())
+    assert refused.value.text("fr").startswith("la signature ne correspond pas")
+    assert str(refused.value).startswith("the signature does not match")  # operators: English
