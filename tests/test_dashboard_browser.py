@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.a11y import assert_accessible
 from tests.browsers import new_page
 from tests.test_dashboard_pages import WEEK_1, submit_right
 from tests.test_formgrader import instructor_password, log_in_to_home
@@ -39,6 +40,7 @@ def test_an_instructor_opens_the_dashboard_and_the_formgrader_from_jupyterlab(pl
     assert box["width"] > 150 and box["height"] > 80  # drawn, not an empty element
     assert dashboard.locator("svg path").count() > 10  # bars and axes
     expect(dashboard.locator("body")).to_contain_text("Dire bonjour")
+    assert_accessible(dashboard, "dashboard")
 
     page.get_by_role("menuitem", name="Cours").click()
     with page.context.expect_page() as opened:
@@ -54,12 +56,20 @@ def test_a_learner_finds_their_course_page_and_downloads_a_badge_that_checks(pla
     submit_right(platform, learner, WEEK_1)
     page = new_page(browser)
     log_in_to_home(page, platform, learner.name, learner.password)
+    assert_accessible(page, "hub home")
     page.click("#course-page")
     page.wait_for_url(re.compile(r"/services/course/course"))
     expect(page.locator("body")).to_contain_text("Dire bonjour")
     expect(page.locator("body")).to_contain_text("Mes badges")
+    assert_accessible(page, "course page")
+    # the header leads everywhere a learner goes: peer review, then back, then their JupyterLab
+    page.get_by_role("navigation").get_by_role("link", name="Évaluations").click()
+    page.wait_for_url(re.compile(r"/services/course/peer/"))
+    page.get_by_role("navigation").get_by_role("link", name="Mon cours").click()
+    page.wait_for_url(re.compile(r"/services/course/course"))
     page.get_by_role("link", name=re.compile("Semaine 1 réussie")).click()
     expect(page.locator("#badge-image")).to_be_visible()
+    assert_accessible(page, "badge page")
     width = page.locator("#badge-image").evaluate(
         "img => img.complete ? img.naturalWidth : new Promise(done => {"
         " img.onload = () => done(img.naturalWidth); img.onerror = () => done(-1); })")
@@ -71,3 +81,5 @@ def test_a_learner_finds_their_course_page_and_downloads_a_badge_that_checks(pla
     checked = platform.decoder("verify-badge", str(saved))
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "Semaine 1 réussie" in checked.stdout
+    page.get_by_role("navigation").get_by_role("link", name="Mon JupyterLab").click()
+    page.wait_for_url(re.compile(rf"/user/{learner.name}/"), timeout=180_000)

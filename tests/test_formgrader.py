@@ -1,6 +1,7 @@
 """nbgrader's formgrader for the instructors, in a real browser (Playwright driving Chromium):
 the instructor opens it from the hub's home, grades a written answer by hand and comments; the
-learner reads both on their feedback page; a regrade keeps them; what the learner's code and
+learner reads both on their feedback page; a regrade keeps them, a newer submission does not
+(they stay on the one they judged); what the learner's code and
 text put in the notebook runs nothing in the instructor's browser; learners are refused."""
 
 from __future__ import annotations
@@ -138,6 +139,18 @@ def test_an_instructor_grades_by_hand_in_the_formgrader_and_the_learner_reads_it
     assert len(store.results_of(submission)) >= 2
     assert manual_grade(platform, learner)[0] == 5.0
     assert "5 / 6" in re.sub(r"<[^>]+>", "", Pages(learner).text(f"/feedback/{submission}"))
+
+    # a newer submission is graded afresh: the marks stay with the work they judged (its
+    # feedback still shows them), the newer one starts without them and asks for a new look
+    notebook = nbformat.read(platform.settings.masters_dir / PEER / f"{PEER}.ipynb", 4)
+    newer = submit(platform, learner, PEER, notebook)
+    until(lambda: manual_grade(platform, learner) == (None, None), "the marks retired", 120)
+    with gradebook(platform) as gb:
+        assert gb.find_grade("reponse-ecrite", PEER, PEER, learner.name).needs_manual_grade
+    newest = Pages(learner).text(f"/feedback/{newer}")
+    assert "Très clair" not in newest and "équipe pédagogique" not in newest
+    earlier = re.sub(r"<[^>]+>", "", Pages(learner).text(f"/feedback/{submission}"))
+    assert "reponse-ecrite : 5 / 6" in earlier and "Très clair" in earlier
 
 
 def test_a_learner_is_refused_the_formgrader_and_the_dashboard(platform, browser):

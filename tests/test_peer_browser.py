@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from decoder import origins, protocol
 from decoder.peer.store import PeerStore
 from tests import lab
+from tests.a11y import assert_accessible
 from tests.browsers import log_in_to_lab as log_in
 from tests.browsers import new_page
 from tests.pages import Pages, ask, give, give_what_is_owed, submit
@@ -59,6 +60,7 @@ def test_a_reviewer_runs_the_copy_in_a_review_room_and_the_author_reads_the_revi
     expect(page.locator("body")).not_to_contain_text(author.name)
     # what the copy showed when the grading sandbox ran it, readable right here
     expect(page.locator(".outputs").first).to_contain_text("Remplir la bouilloire")
+    assert_accessible(page, "review form")
 
     # the copy, in a review room of its own (another origin, nobody's), run there
     with page.context.expect_page() as opened:
@@ -87,6 +89,7 @@ def test_a_reviewer_runs_the_copy_in_a_review_room_and_the_author_reads_the_revi
         "Algorithme clair et complet ; la condition sur l'eau est au bon endroit. Bravo !")
     page.get_by_role("button", name="Envoyer").click()
     expect(page.locator("#done")).to_contain_text("Évaluation envoyée")
+    expect(page.get_by_role("button", name="Évaluer une autre copie")).to_be_visible()
 
     # the author gives what they owe, then reads the review and the grades
     give_what_is_owed(Pages(author), PEER, [2, 2, 2])
@@ -100,6 +103,7 @@ def test_a_reviewer_runs_the_copy_in_a_review_room_and_the_author_reads_the_revi
     expect(mine.locator("#provisional")).to_contain_text(
         "Note provisoire : 1 évaluation comptée sur les 3 prévues")
     expect(mine.locator("#week-grade")).to_contain_text("/ 100")
+    assert_accessible(mine, "reviews received")
     expect(mine.locator("body")).not_to_contain_text(reviewer.name)
 
 

@@ -160,6 +160,7 @@ def test_a_review_needs_the_whole_rubric_and_a_real_comment_then_is_given_once(c
     given = cycle.give("quentin", review, truthful(cycle, review),
                        cells={"1": "**Bonne** idée <script>alert(1)</script>"})
     assert given.status_code == 200 and "Évaluation envoyée" in given.text
+    assert f"/peer/{PEER}/ask" in given.text and "Évaluer une autre copie" in given.text
     again = cycle.give("quentin", review, [0, 0, 0])
     assert again.status_code == 409
     assert review_row(cycle.platform, review)["points"] == truthful(cycle, review)
@@ -193,12 +194,14 @@ def test_give_to_get_then_the_author_reads_rates_and_flags(cycle):
         meddling = cycle.pages[other].post(f"/peer/review/{reviews[0]}/rate",
                                            {"flag": "yes", "reason": "Pour lui nuire"})
         assert meddling.status_code == 404, other
-    assert pia.post(f"/peer/review/{reviews[0]}/rate", {"helpful": "yes"}).status_code == 200
+    rated = pia.post(f"/peer/review/{reviews[0]}/rate", {"helpful": "yes"})
+    assert rated.status_code == 200 and "Votre avis est enregistré" in rated.text  # said back
     no_reason = pia.post(f"/peer/review/{reviews[1]}/rate", {"flag": "yes", "reason": " "})
     assert no_reason.status_code == 400
     pia.get(f"/peer/{PEER}/received")
     flagged = pia.post(f"/peer/review/{reviews[1]}/rate", {"flag": "yes", "reason": "Hors sujet"})
     assert flagged.status_code == 200
+    assert "Vous avez signalé cette évaluation : « Hors sujet »" in html.unescape(flagged.text)
 
 
 def test_a_careless_reviewer_is_told_their_agreement(cycle):

@@ -105,7 +105,8 @@ class Received(PageHandler):
             rubric = self.peer.assignment(name).rubric
         except Refused as refused:
             return self.show_refusal(refused)
-        self.show(pages.received_page(state, rubric, self.xsrf, self.language))
+        rated = plain_number(self.get_query_argument("rated", ""), 18)
+        self.show(pages.received_page(state, rubric, self.xsrf, self.language, rated=rated))
 
 
 class Rate(PageHandler):
@@ -119,7 +120,7 @@ class Rate(PageHandler):
                                          ["assignment"])
         except Refused as refused:
             return self.show_refusal(refused)
-        self.see_other(f"{pages.PREFIX}/{assignment}/received")
+        self.see_other(f"{pages.PREFIX}/{assignment}/received?rated={int(review)}#rated")
 
 
 class Staff(PageHandler):

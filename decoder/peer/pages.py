@@ -11,27 +11,22 @@ from __future__ import annotations
 
 from html import escape
 
+from .. import webpage
 from ..dates import when
 from ..messages import say
-from ..service.feedback import STYLE
 from .sanitize import markdown_html
 
 PREFIX = "/services/course/peer"
 EXTRA_STYLE = """
 fieldset { margin: 1em 0; border: 1px solid #ccc; } legend { font-weight: bold; }
 textarea { width: 100%; min-height: 5em; } .cell { border-left: 4px solid #ddd; margin: 1em 0;
-padding-left: .8em; } .note { color: #555; } .flag { color: #a33; } button { margin: .5em 0; }
+padding-left: .8em; }
 .outputs { border-left: 4px solid #9cc; padding-left: .6em; } img.output { max-width: 100%; }
 """
 
 
 def page(language: str, title: str, body: str) -> str:
-    return f"""<!DOCTYPE html>
-<html lang="{'en' if language == 'en' else 'fr'}"><head><meta charset="utf-8">
-<title>{escape(title)}</title><style>{STYLE}{EXTRA_STYLE}</style></head><body>
-{body}
-</body></html>
-"""
+    return webpage.page(language, title, body, extra_style=EXTRA_STYLE)
 
 
 def form(action: str, xsrf: str, inner: str, button: str) -> str:
@@ -130,15 +125,21 @@ def review_page(form_state: dict, xsrf: str, language: str, error: str = "") -> 
                f"<textarea name='comment' minlength='{form_state['min_comment']}' required>"
                f"</textarea>")
     inner = "".join(rubric) + f"<h2>{t('cells')}</h2>" + "".join(cells) + overall
-    if done:
-        parts.append(f"<p id='done'>{t('done')}</p>" + inner)
+    if done:  # what next: another copy, or back to the exercise's page
+        name = form_state["assignment"]
+        parts.append(f"<p id='done' class='confirm'>{t('done')}</p>"
+                     + f"<div id='next'>{form(f'{PREFIX}/{name}/ask', xsrf, '', say('peer.next_copy', language))}"  # noqa: E501
+                     f"<p><a href='{PREFIX}/{name}'>{t('back_to_overview')}</a></p></div>"
+                     + inner)
     else:
         parts.append(form(f"{PREFIX}/review/{review}", xsrf, inner, say("peer.send", language)))
     return page(language, say("peer.review_title", language, title=form_state["title"]),
                 "\n".join(parts))
 
 
-def received_page(state: dict, rubric, xsrf: str, language: str) -> str:
+def received_page(state: dict, rubric, xsrf: str, language: str,
+                  rated: int | None = None) -> str:
+    """The reviews of the learner's work; ``rated``: the review they just rated (said so)."""
     def t(key: str, **params) -> str:
         return escape(say(f"peer.{key}", language, **params))
 
@@ -161,14 +162,16 @@ def received_page(state: dict, rubric, xsrf: str, language: str) -> str:
         if state.get("week_grade") is not None:
             parts.append(f"<p id='week-grade'>{t('week_grade', grade=state['week_grade'])}</p>")
         for number, review in enumerate(state["reviews"], start=1):
-            parts.append(review_block(number, review, rubric, xsrf, language))
+            parts.append(review_block(number, review, rubric, xsrf, language,
+                                      just_rated=review["id"] == rated))
         if not state["reviews"]:
             parts.append(f"<p>{t('no_review_yet')}</p>")
     return page(language, say("peer.received_title", language, title=state["title"]),
                 "\n".join(parts))
 
 
-def review_block(number: int, review: dict, rubric, xsrf: str, language: str) -> str:
+def review_block(number: int, review: dict, rubric, xsrf: str, language: str,
+                 just_rated: bool = False) -> str:
     def t(key: str, **params) -> str:
         return escape(say(f"peer.{key}", language, **params))
 
@@ -191,7 +194,13 @@ def review_block(number: int, review: dict, rubric, xsrf: str, language: str) ->
         f"<label><input type='checkbox' name='flag' value='yes'"
         f"{' checked' if rating.get('flagged') else ''}> {t('flag')}</label> "
         f"<input type='text' name='reason' maxlength='1000' aria-label='{t('flag_reason')}' "
-        f"placeholder='{t('flag_reason')}'>"), say("peer.rate", language))
+        f"placeholder='{t('flag_reason')}' value='{escape(rating.get('flag_reason') or '')}'>"),
+        say("peer.rate", language))
+    if rating.get("flagged") and rating.get("flag_reason"):
+        rate = (f"<p class='flag' id='flagged-{number}'>"
+                f"{t('flagged_because', reason=rating['flag_reason'])}</p>" + rate)
+    if just_rated:
+        rate = f"<p class='confirm' id='rated' role='status'>{t('rated')}</p>" + rate
     return (f"<section class='review' id='review-{number}'><h2>{t('review_heading', number=number)}"
             f" <small>({kind})</small></h2><ul>{points}</ul>"
             f"<div class='comment'>{markdown_html(review['comment'] or '')}</div>"

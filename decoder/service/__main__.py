@@ -76,7 +76,8 @@ def main() -> None:
         settings.review_rooms_ready, dt.timedelta(minutes=settings.review_room_minutes),
         dt.timedelta(minutes=settings.review_room_idle_minutes))) if accounts else None
     app = make_app(service, peer, view, badges, prefix, hub, cookie_secret, rooms=rooms,
-                   form_targets=origins.subdomains_of(settings.public_url))
+                   form_targets=origins.subdomains_of(settings.public_url),
+                   hub_url=settings.public_url)
     server = app.listen(settings.course_service_port, address=settings.gateway_ip, xheaders=True,
                         max_body_size=protocol.max_request_bytes(settings.max_submission_mb))
     log.info("course service on %s%s, %d grading worker(s)", settings.course_service_url,

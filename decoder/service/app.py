@@ -97,6 +97,25 @@ class Health(JsonErrors):
         self.finish({"ok": True})
 
 
+class ToHub(web.RequestHandler):
+    """The pages' header leads to one's JupyterLab and to the hub's home: the hub is on an
+    origin of its own, whose address the service knows (``hub_url``)."""
+
+    def initialize(self, path: str):
+        self.path = path
+
+    def get(self):
+        self.redirect(self.settings["hub_url"].rstrip("/") + self.path, status=302)
+
+
+class Root(web.RequestHandler):
+    """The service's own address (the hub's « Services » menu links there): a person lands on
+    their course page, not on JSON; programs ask ``api/health``."""
+
+    def get(self):
+        self.redirect(self.settings["prefix"].rstrip("/") + "/course", status=302)
+
+
 class Assignments(ApiHandler):
     async def get(self):
         await self.answer(self.service.open_assignments)
@@ -187,11 +206,14 @@ class OpenApi(JsonErrors):
 
 def make_app(service: CourseService, peer: PeerService, view: CourseView,
              badges: BadgeService, prefix: str, instructors, cookie_secret: bytes, *,
-             rooms=None, form_targets: str = "") -> web.Application:
+             rooms=None, form_targets: str = "", hub_url: str = "") -> web.Application:
     """``rooms``: the review rooms (peer/rooms.py), None without; ``form_targets``: where
-    else a page's form may lead (the rooms' origins)."""
-    routes = [(prefix.rstrip("/") + "/?", Health),
-              (prefix.rstrip("/") + "/oauth_callback", HubOAuthCallbackHandler)]
+    else a page's form may lead (the rooms' origins); ``hub_url``: the hub's public address
+    (the pages' header leads there)."""
+    routes = [(prefix.rstrip("/") + "/?", Root),
+              (prefix.rstrip("/") + "/oauth_callback", HubOAuthCallbackHandler),
+              (prefix.rstrip("/") + "/lab", ToHub, {"path": "/hub/user-redirect/lab"}),
+              (prefix.rstrip("/") + "/home", ToHub, {"path": "/hub/home"})]
     routes += [(protocol.url_pattern(name, prefix), HANDLERS[name]) for name in protocol.ROUTES]
     routes += [(prefix.rstrip("/") + "/" + protocol.API + "openapi.json", OpenApi),
                (prefix.rstrip("/") + "/" + protocol.API + ".*", NoSuchRoute)]
@@ -199,6 +221,6 @@ def make_app(service: CourseService, peer: PeerService, view: CourseView,
     extra = {"rooms": rooms} if rooms is not None else {}
     return web.Application(routes, course_service=service, peer_service=peer, course_view=view,
                            badges=badges, instructors=instructors, prefix=prefix,
-                           form_targets=form_targets, **extra,
+                           form_targets=form_targets, hub_url=hub_url, **extra,
                            language=service.settings.ui_language, cookie_secret=cookie_secret,
                            compress_response=True)  # pages of a whole class: tens of KB gzipped

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from html import escape
 
+from .. import webpage
 from ..dates import duration
 from ..messages import message, render, say
 
@@ -35,24 +36,9 @@ def learner_view(report: dict, hidden_released: bool, language: str = "fr") -> d
     return view | {"tests": tests}
 
 
-STYLE = """
-body { font-family: sans-serif; margin: 2em; max-width: 60em; }
-table { border-collapse: collapse; width: 100%; }
-td, th { border: 1px solid #ccc; padding: .4em; vertical-align: top; text-align: left; }
-tr.ok td { background: #eefbea; } tr.ko td { background: #fdf0ee; }
-pre { white-space: pre-wrap; margin: 0; } .score { font-size: 1.4em; }
-.late { border-left: 4px solid #b35900; padding-left: .6em; }
-"""
-
-
 def page(language: str, tab: str, body: str) -> str:
-    return f"""<!DOCTYPE html>
-<html lang="{'en' if language == 'en' else 'fr'}"><head><meta charset="utf-8">
-<title>{escape(tab)}</title>
-<style>{STYLE}</style></head><body>
-{body}
-</body></html>
-"""
+    """The feedback page: read in the service and as a file in JupyterLab (no header)."""
+    return webpage.page(language, tab, body, navigation=False)
 
 
 def feedback_html(view: dict, *, title: str, submitted_at: str, hidden_released: bool,

@@ -8,8 +8,12 @@ formgrader runs on the hub's origin, in an instructor's browser). Each assignmen
 that of the course run of the submission written last (the current run's, as a class works), and
 each notebook's late penalty is the one nbgrader's late-submission plug-in gives (late.py), so
 the formgrader and our pages and export agree. Only the service writes here
-(besides the formgrader's own marks, which it never writes over: marks.py reads them for the
-learner), one batch at a time; writing the same result twice gives the same gradebook.
+(besides the formgrader's own marks, which a regrade never writes over: marks.py reads them for
+the learner), one batch at a time; writing the same result twice gives the same gradebook.
+
+A mark belongs to the submission it was given on: when a newer submission takes the older's
+place, the older's marks are handed to ``keep_earlier`` (earlier_marks.py keeps them durably),
+then cleared, and the cells that need grading by hand are flagged for a new look.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
@@ -28,6 +33,9 @@ from graders.runner import master_hash, run_nbgrader
 from .. import late
 from .files import folder_name
 from .inert import inert_notebook
+from .marks import CellMark, Marks
+
+KeepEarlier = Callable[[str, str, Marks], None]  # (learner, assignment, marks)
 
 
 def ensure_alembic_on_path() -> None:
@@ -64,8 +72,8 @@ class CourseGradebook:
         stamp.parent.mkdir(exist_ok=True)
         stamp.write_text(version)
 
-    def record(self, rows: list[dict], storage: Path, latest_ids: dict[tuple[str, str], int]
-               ) -> list[int]:
+    def record(self, rows: list[dict], storage: Path, latest_ids: dict[tuple[str, str], int],
+               keep_earlier: KeepEarlier | None = None) -> list[int]:
         """Write results (store rows) into the gradebook; returns the ids of those handled.
 
         A result whose submission is no longer the learner's newest is skipped (its newer
@@ -79,13 +87,15 @@ class CourseGradebook:
                 key = (row["username"], row["assignment"])
                 if latest_ids.get(key) != row["submission_id"]:
                     continue
-                self._write(gradebook, row, storage)
+                self._write(gradebook, row, storage, keep_earlier)
         return handled
 
-    def _write(self, gradebook: Gradebook, row: dict, storage: Path) -> None:
+    def _write(self, gradebook: Gradebook, row: dict, storage: Path,
+               keep_earlier: KeepEarlier | None = None) -> None:
         name, student = row["assignment"], row["username"]
         report = json.loads(row["report"])
         gradebook.update_or_create_student(student)
+        self._retire_marks(gradebook, name, student, row["submitted_at"], keep_earlier)
         if row.get("due") is not None:
             gradebook.update_or_create_assignment(
                 name, duedate=row["due"].astimezone(dt.UTC).replace(tzinfo=None))
@@ -95,12 +105,47 @@ class CourseGradebook:
         for grade in gradebook.find_submission_notebook(name, name, student).grades:
             if grade.name in points:
                 grade.auto_score = points[grade.name]
-            # an instructor's points are never written over (nbgrader's own rule): a changed
-            # submission asks them to look again, as a cell nobody graded yet does
+            # a regrade never writes over an instructor's points (nbgrader's own rule); a newer
+            # submission's cells start without them (_retire_marks), and a cell the
+            # autograder cannot score asks for a look by hand
             grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
         gradebook.db.commit()
         self._late_penalty(gradebook, row)
         self._copy_notebooks(row, storage)
+
+    @staticmethod
+    def _retire_marks(gradebook: Gradebook, name: str, student: str,
+                      submitted_at: dt.datetime, keep_earlier: KeepEarlier | None) -> None:
+        """The marks on the submission the gradebook holds, when a newer one replaces it:
+        handed to ``keep_earlier`` (kept durably before anything is cleared), then cleared."""
+        try:
+            held = gradebook.find_submission(name, student)
+            notebook = gradebook.find_submission_notebook(name, name, student)
+        except MissingEntry:
+            return
+        moment = submitted_at.astimezone(dt.UTC).replace(tzinfo=None) \
+            if submitted_at.tzinfo else submitted_at
+        if held.timestamp is None or held.timestamp == moment:
+            return  # the same submission (a regrade): its marks stay
+        cells: dict[str, dict] = {}
+        for grade in notebook.grades:
+            if grade.manual_score is not None:
+                cells.setdefault(grade.name, {}).update(
+                    points=grade.manual_score, auto_points=grade.auto_score,
+                    max_points=grade.max_score)
+        for comment in notebook.comments:
+            if comment.manual_comment and comment.manual_comment.strip():
+                cells.setdefault(comment.name, {})["comment"] = comment.manual_comment.strip()
+        if not cells:
+            return
+        if keep_earlier is not None:
+            keep_earlier(student, name, Marks(held.timestamp, tuple(
+                CellMark(cell, **values) for cell, values in sorted(cells.items()))))
+        for grade in notebook.grades:
+            grade.manual_score = None
+        for comment in notebook.comments:
+            comment.manual_comment = None
+        gradebook.db.commit()
 
     @staticmethod
     def _late_penalty(gradebook: Gradebook, row: dict) -> None:

@@ -21,6 +21,7 @@ from ..diskspace import short_of_space
 from ..messages import render
 from ..settings import PlatformSettings
 from . import feedback
+from .earlier_marks import EarlierMarks
 from .files import folder_files, write_submission
 from .gradebook import CourseGradebook
 from .marks import Marks, marked_score, read_marks, with_marks
@@ -57,6 +58,7 @@ class CourseService:
         self.gradebook = CourseGradebook(self.storage / "nbgrader", settings.masters_dir,
                                          settings.course_config)
         self._marks = Snapshots(keep=2)
+        self.earlier_marks = EarlierMarks(store.engine)
 
     @property
     def course(self) -> Course:
@@ -147,9 +149,9 @@ class CourseService:
 
     def submissions(self, who: Identity, name: str | None = None) -> list[dict]:
         """The learner's submissions in the current run."""
-        marks = self.marks()
-        return [self._summary(row, marks=marks) for row in self.store.submissions_of(
-            who.name, name, run=self.course.run.name)]
+        marks, earlier = self.marks(), self.earlier_marks.all()
+        return [self._summary(row, mark=self.marks_of(row, marks, earlier))
+                for row in self.store.submissions_of(who.name, name, run=self.course.run.name)]
 
     def marks(self) -> dict:
         """The instructors' marks in the formgrader, by (learner, assignment): read again only
@@ -163,6 +165,17 @@ class CourseService:
             return (self.gradebook.root / "gradebook.db").stat().st_mtime_ns
         except FileNotFoundError:
             return None
+
+    def marks_of(self, row: dict, marks: dict | None = None,
+                 earlier: dict | None = None) -> Marks | None:
+        """The instructors' marks on the submission ``row``: the gradebook's, when it holds
+        this submission; else those kept when a newer one replaced it (earlier_marks.py)."""
+        marks = self.marks() if marks is None else marks
+        found = marks.get((row["username"], row["assignment"]))
+        if found is not None and found.applies_to(row["submitted_at"]):
+            return found
+        earlier = self.earlier_marks.all() if earlier is None else earlier
+        return earlier.get((row["username"], row["assignment"], row["submitted_at"]))
 
     def lateness(self, row: dict, course: Course | None = None) -> float:
         """Seconds a submission came after its week's due date, in its own run (0: on time)."""
@@ -182,9 +195,9 @@ class CourseService:
         penalty = late.penalty(course.late, row["username"], score, self.lateness(row, course))
         return score - penalty, penalty
 
-    def _summary(self, row: dict, page: str | None = None, marks: dict | None = None) -> dict:
-        marks = self.marks() if marks is None else marks
-        mark = marks.get((row["username"], row["assignment"]))
+    def _summary(self, row: dict, page: str | None = None, *,
+                 mark: Marks | None | bool = False) -> dict:
+        mark = self.marks_of(row) if mark is False else mark
         course = self._run_of(row)
         if page is None and (row["result"] or row["state"] == "failed"):
             page = self._rendered(row, mark, course)[1]
@@ -203,10 +216,9 @@ class CourseService:
             raise Refused(404, "not_yours")
         if not row["result"] and row["state"] != "failed":
             raise Refused(409, "not_graded_yet")
-        marks = self.marks()
-        mark = marks.get((row["username"], row["assignment"]))
+        mark = self.marks_of(row)
         view, page = self._rendered(row, mark, self._run_of(row))
-        return {**self._summary(row, page, marks), "report": view, "html": page,
+        return {**self._summary(row, page, mark=mark), "report": view, "html": page,
                 "notebook_id": row["assignment"]}
 
     def _rendered(self, row: dict, marks: Marks | None, course: Course) -> tuple[dict, str]:
@@ -257,8 +269,9 @@ class CourseService:
     def all_submissions(self, who: Identity, name: str) -> list[dict]:
         self._teacher(who)
         self._known(name)
-        marks = self.marks()
-        return [{**self._summary(row, marks=marks), "username": row["username"]}
+        marks, earlier = self.marks(), self.earlier_marks.all()
+        return [{**self._summary(row, mark=self.marks_of(row, marks, earlier)),
+                 "username": row["username"]}
                 for row in self.store.latest_submissions(name, run=self.course.run.name)]
 
     def regrade(self, who: Identity, name: str) -> dict:
@@ -293,6 +306,7 @@ class CourseService:
             except KeyError:
                 row["due"] = None
             row["late_policy"] = course.late
-        handled = self.gradebook.record(rows, self.storage, newest)
+        handled = self.gradebook.record(rows, self.storage, newest,
+                                        keep_earlier=self.earlier_marks.keep)
         self.store.mark_recorded(handled)
         return len(handled)

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from decoder.images import recipe_hash, wheel_platform_args
 from decoder.settings import PROJECT_ROOT
 
@@ -19,3 +21,36 @@ def test_wheels_are_chosen_for_the_image_python_not_the_host():
     assert args[args.index("--python-version") + 1] == "3.11.2"
     assert args[args.index("--abi") + 1] == "cp311"
     assert "--only-binary=:all:" in args
+
+
+def lab_script(name: str):
+    """A build script of the lab image (images/lab/), imported from its file."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, PROJECT_ROOT / "images" / "lab" /
+                                                  f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_jupyterlabs_french_pack_is_completed_never_changed():
+    extra = lab_script("jupyterlab_fr_extra")
+    pack = {"Document is read-only": ["Le document est en lecture seule"]}
+    done = extra.completed(pack)
+    assert done["Document is read-only"] == ["Le document est en lecture seule"]
+    assert done['Document is read-only. "Save" is disabled; use "Save as…" instead.'][0] \
+        .startswith("Document en lecture seule")
+
+
+def test_nbgraders_validate_button_and_dialogs_are_french():
+    """On the bundle nbgrader installs (the same version as the lab image's)."""
+    translate = lab_script("nbgrader_fr").translate
+    import nbgrader
+
+    static = Path(nbgrader.__file__).resolve().parents[4] / "share" / "jupyter" / \
+        "labextensions" / "@jupyter" / "nbgrader" / "static"
+    bundle = next(p for p in static.glob("*.js") if "Released assignments" in p.read_text())
+    french = translate(bundle.read_text())
+    assert '"Validate"' not in french and '"Validation failed"' not in french
+    assert 'innerText="Vérifier"' in french
