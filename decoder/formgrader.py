@@ -12,9 +12,10 @@ What the container sees of the course service's nbgrader folder (``gradebook.py`
 - the gradebook and ``feedback/``, to write (the instructors' points and comments);
 - ``autograded/`` and ``source/``, read-only: the graded notebooks there were made inert by the
   course service (``inert.py``), since the formgrader shows them on the hub's origin;
-- not ``submitted/`` (an empty folder over it): the files as handed in never reach it, so
-  nothing there can run a learner's code (nbgrader's "autograde" button finds nothing to grade;
-  grading is the course service's).
+- not ``submitted/``: the service's submission index is mounted over it, read-only (a folder
+  per submission holding only its time, so that the home counts submissions): the files as
+  handed in never reach it, so nothing there can run a learner's code (nbgrader's
+  "autograde" button finds nothing to grade; grading is the course service's).
 
 The hub's environment for the service (its token, OAuth client, URLs) is handed to the server
 in the container; it listens at ``formgrader_url`` (a fixed address on the learner network).
@@ -32,6 +33,7 @@ import docker
 import docker.errors
 
 from .network import ensure_learner_network, remove_default_route
+from .service.gradebook import SUBMITTED_INDEX
 from .settings import FORMGRADER_PORT, PlatformSettings
 from .spawner import hardened_host_config
 
@@ -48,7 +50,8 @@ def container_name(settings: PlatformSettings) -> str:
 def folders(settings: PlatformSettings) -> dict[str, Path]:
     root = settings.course_storage / "nbgrader"
     return {"root": root, "autograded": root / "autograded", "source": root / "source",
-            "submitted": root / "submitted", "feedback": root / "feedback"}
+            "submitted": root / "submitted", "feedback": root / "feedback",
+            "submitted_index": root / SUBMITTED_INDEX}
 
 
 def container_spec(settings: PlatformSettings, environ: dict[str, str]) -> dict:
@@ -60,10 +63,11 @@ def container_spec(settings: PlatformSettings, environ: dict[str, str]) -> dict:
         "JUPYTERHUB_DEFAULT_URL": "/formgrader",
         "JUPYTERHUB_ROOT_DIR": COURSE_DIR,
         "HOME": "/tmp", "JUPYTER_RUNTIME_DIR": "/tmp/runtime", "LANG": "C.UTF-8",
+        # nbgrader's settings for the formgrader, before the learners' (images/lab/)
+        "JUPYTER_CONFIG_PATH": "/opt/decoder/formgrader-config",
     })
     host_config = hardened_host_config(mem_limit=settings.formgrader_mem_limit,
                                        pids_limit=256, tmp_size="256m", read_only=True)
-    host_config["tmpfs"][f"{COURSE_DIR}/submitted"] = "ro,nosuid,nodev,noexec,size=1k"
     host_config.update({
         "mem_limit": settings.formgrader_mem_limit,
         "nano_cpus": 1_000_000_000,
@@ -72,6 +76,7 @@ def container_spec(settings: PlatformSettings, environ: dict[str, str]) -> dict:
             str(where["root"]): {"bind": COURSE_DIR, "mode": "rw"},
             str(where["autograded"]): {"bind": f"{COURSE_DIR}/autograded", "mode": "ro"},
             str(where["source"]): {"bind": f"{COURSE_DIR}/source", "mode": "ro"},
+            str(where["submitted_index"]): {"bind": f"{COURSE_DIR}/submitted", "mode": "ro"},
         },
     })
     return {

@@ -14,6 +14,7 @@ import sys
 import time
 import warnings
 
+import docker
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
@@ -109,6 +110,21 @@ def test_an_instructor_grades_by_hand_in_the_formgrader_and_the_learner_reads_it
     formgrader.set_default_timeout(60_000)
     formgrader.wait_for_url(re.compile(r"/services/formgrader/formgrader"))
     expect(formgrader.locator("body")).to_contain_text("Manage Assignments")
+    # its home says what is true: the course's exercises with their due dates, released when
+    # their week is open, the submissions counted; no warning of a missing exchange
+    expect(formgrader.locator("#warning-exchange")).to_have_count(0)
+    formgrader.goto(f"{platform.url}/services/formgrader/formgrader/api/assignments")
+    listed = json.loads(formgrader.locator("body").inner_text())
+    home = {item["name"]: item for item in listed}
+    course = lab.served_course(platform)
+    assert set(home) >= {a.name for a in course.assignments}
+    assert home[PEER]["status"] == "released" and home[PEER]["num_submissions"] >= 1
+    assert home[PEER]["display_duedate"] and home["s4-mini-projet"]["display_duedate"]
+    assert home["s4-mini-projet"]["status"] == "draft"  # week 4 is not open in the demo's run
+    # what the formgrader's container sees of a submission: its time, never the learner's files
+    seen = docker.from_env().containers.get(f"{platform.settings.instance}-formgrader").exec_run(
+        ["ls", f"/srv/formgrader/cours/submitted/{learner.name}/{PEER}"])
+    assert seen.exit_code == 0 and seen.output.decode().split() == ["timestamp.txt"]
 
     formgrader.goto(f"{platform.url}/services/formgrader/formgrader/submissions/{notebook_id}/")
     expect(formgrader.locator("body")).to_contain_text("Ma réponse écrite, lisible.")

@@ -121,9 +121,10 @@ def review_page(form_state: dict, xsrf: str, language: str, error: str = "") -> 
         cells.append(f"<div class='cell'>{shown}{box}</div>")
     overall = (f"<h2>{t('comment')}</h2><div>{markdown_html(form_state['comment'] or '')}</div>"
                if done else
-               f"<h2>{t('comment')}</h2><p class='note'>{t('comment_help', most=form_state['min_comment'])}</p>"  # noqa: E501
-               f"<textarea name='comment' minlength='{form_state['min_comment']}' required>"
-               f"</textarea>")
+               f"<h2><label for='comment'>{t('comment')}</label></h2>"
+               f"<p class='note' id='comment-help'>{t('comment_help', most=form_state['min_comment'])}</p>"  # noqa: E501
+               f"<textarea id='comment' name='comment' aria-describedby='comment-help' "
+               f"minlength='{form_state['min_comment']}' required></textarea>")
     inner = "".join(rubric) + f"<h2>{t('cells')}</h2>" + "".join(cells) + overall
     if done:  # what next: another copy, or back to the exercise's page
         name = form_state["assignment"]

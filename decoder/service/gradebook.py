@@ -36,6 +36,8 @@ from .inert import inert_notebook
 from .marks import CellMark, Marks
 
 KeepEarlier = Callable[[str, str, Marks], None]  # (learner, assignment, marks)
+SUBMITTED_INDEX = "submitted-index"
+RELEASED = "released.json"  # read by images/lab/decoder_exchange.py's FormgraderList
 
 
 def ensure_alembic_on_path() -> None:
@@ -176,6 +178,44 @@ class CourseGradebook:
             shutil.rmtree(target, ignore_errors=True)
             shutil.copytree(storage / row["folder"], target)
             (target / "timestamp.txt").write_text(str(row["submitted_at"]))
+            self._index_submission(student, name, row["submitted_at"])
+
+    def _index_submission(self, student_folder: str, name: str, submitted_at) -> None:
+        """The formgrader's view of ``submitted/``: a folder per submission with its time, and
+        no file a learner wrote (formgrader.py mounts this index over ``submitted/``)."""
+        marker = self.root / SUBMITTED_INDEX / student_folder / name
+        marker.mkdir(parents=True, exist_ok=True)
+        (marker / "timestamp.txt").write_text(str(submitted_at))
+
+    def describe(self, due_dates: dict[str, dt.datetime], released: list[str]) -> bool:
+        """What the formgrader's home says of the course, from course.toml and the service:
+        each exercise (its master in ``source/``: ``ensure_assignment`` generates it when
+        work comes) with its due date in the current run, which are released (open now, in
+        ``released.json``, read by the formgrader's exchange list), and the submission index
+        (rebuilt for submissions written before it existed). False when nothing changed."""
+        wanted = json.dumps({"due": {name: due.isoformat() for name, due in due_dates.items()},
+                             "released": sorted(released)}, sort_keys=True)
+        state = self.root / RELEASED
+        if state.exists() and state.read_text() == wanted:
+            return False
+        self.root.mkdir(parents=True, exist_ok=True)
+        for name in due_dates:  # the formgrader lists the exercises it finds in source/
+            source = self.root / "source" / name
+            if not source.exists() and (self.masters / name).is_dir():
+                shutil.copytree(self.masters / name, source,
+                                ignore=shutil.ignore_patterns("*.toml"))
+        with Gradebook(self.url) as gradebook:
+            for name, due in due_dates.items():
+                gradebook.update_or_create_assignment(
+                    name, duedate=due.astimezone(dt.UTC).replace(tzinfo=None))
+            for assignment in gradebook.assignments:
+                for submission in assignment.submissions:
+                    self._index_submission(folder_name(submission.student.id), assignment.name,
+                                           submission.timestamp)
+        kept = state.with_suffix(".new")
+        kept.write_text(wanted)
+        kept.replace(state)
+        return True
 
     def score_of(self, name: str, student: str) -> tuple[float, float] | None:
         """The score the formgrader shows for ``student`` on ``name`` (None: no submission)."""

@@ -175,7 +175,10 @@ class CourseService:
         if found is not None and found.applies_to(row["submitted_at"]):
             return found
         earlier = self.earlier_marks.all() if earlier is None else earlier
-        return earlier.get((row["username"], row["assignment"], row["submitted_at"]))
+        moment = row["submitted_at"]  # naive UTC, as kept (the store's rows may say UTC)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+        return earlier.get((row["username"], row["assignment"], moment))
 
     def lateness(self, row: dict, course: Course | None = None) -> float:
         """Seconds a submission came after its week's due date, in its own run (0: on time)."""
@@ -294,7 +297,13 @@ class CourseService:
     # ---- background ----
 
     def record_results(self) -> int:
-        """Write finished results into nbgrader's gradebook (one batch); returns how many."""
+        """Write finished results into nbgrader's gradebook (one batch); returns how many.
+        The gradebook is also told the course as it is taught now (its exercises, due dates
+        and which are open: the formgrader's home), when that changed."""
+        course = self.course
+        opened = {week.number for week in course.open_weeks(self.now())}
+        self.gradebook.describe({a.name: course.week(a.week).due for a in course.assignments},
+                                [a.name for a in course.assignments if a.week in opened])
         rows = self.store.results_to_record()
         if not rows:
             return 0

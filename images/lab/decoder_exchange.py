@@ -280,7 +280,8 @@ class DecoderList(ServiceExchange, ExchangeList):
                                       "submitted_when", when=item.get("when", item["timestamp"])),
                 "path": aid, "notebooks": [notebook], "has_local_feedback": has_local,
                 "has_exchange_feedback": has_exchange, "feedback_updated": updated,
-                "local_feedback_path": str(feedback) if has_local else None,
+                # the page itself: « (voir le retour) » opens it (images/lab/nbgrader_fr.py)
+                "local_feedback_path": str(local) if has_local else None,
                 "score": item["score"], "max_score": item["max_score"],
                 "grading_state": item["state"],
             })
@@ -288,6 +289,23 @@ class DecoderList(ServiceExchange, ExchangeList):
                  "student_id": os.environ.get("JUPYTERHUB_USER", ""),
                  "assignment_id": aid, "status": "submitted", "submissions": items}
                 for aid, items in sorted(by_assignment.items())]
+
+
+class FormgraderList(ExchangeList):
+    """What the formgrader's home asks the exchange (which exercises are released), answered
+    from ``released.json``, which the course service writes into the course folder
+    (decoder/service/gradebook.py: ``describe``): the formgrader needs no network for it, and
+    its home says « released » for the exercises open now, with no warning of a missing
+    exchange directory."""
+
+    def start(self):
+        state = Path(self.coursedir.root) / "released.json"
+        try:
+            released = json.loads(state.read_text(encoding="utf-8")).get("released", [])
+        except (OSError, ValueError):
+            released = []  # not written yet: nothing released, said as « draft »
+        return [{"course_id": self.coursedir.course_id, "assignment_id": name,
+                 "status": "released"} for name in released]
 
 
 class DecoderFetchFeedback(ServiceExchange, ExchangeFetchFeedback):

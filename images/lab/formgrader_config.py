@@ -19,3 +19,4 @@ c.ServerApp.terminals_enabled = False
 # no kernel can be started through this server (none is named so)
 c.KernelSpecManager.allowed_kernelspecs = {"aucun-noyau-ici"}
 c.FormgradeExtension.debug = False
+

@@ -31,8 +31,13 @@ REPLACEMENTS = [
     ('innerText="Fetching..."', 'innerText="Récupération…"', 1),
     ('innerText="Submit"', 'innerText="Rendre"', 2),
     ('innerText="submitting..."', 'innerText="Envoi…"', 1),
-    ('innerText="Fetch Feedback"', 'innerText="Voir le retour"', 1),
-    ('innerText="Fetching Feedback..."', 'innerText="Chargement du retour…"', 1),
+    # the button fetches feedback again (« voir le retour » is the link that opens it)
+    ('innerText="Fetch Feedback"', 'innerText="Mettre à jour les retours"', 1),
+    ('innerText="Fetching Feedback..."', 'innerText="Mise à jour des retours…"', 1),
+    # « (voir le retour) » opens the feedback page itself, not the folder that holds it (our
+    # exchange gives each submission the page's path)
+    ('n.commands.execute("filebrowser:go-to-path",{path:a})',
+     'n.commands.execute("docmanager:open",{path:a,factory:"HTML Viewer"})', 1),
     ('innerText=" (view feedback)"', 'innerText=" (voir le retour)"', 1),
     ('innerText=" (feedback available to fetch)"', 'innerText=" (retour disponible)"', 1),
     ('innerText="Error fetching assignment."', 'innerText="Récupération impossible."', 1),
