@@ -120,3 +120,14 @@ def test_learner_submits_from_the_assignment_list_and_reads_the_feedback(platfor
     expect(frame.locator("#score")).to_contain_text("0 / 3", timeout=60_000)
     expect(frame.locator("body")).to_contain_text("remplacez « raise NotImplementedError() »")
     expect(frame.locator("body")).to_contain_text("caché")
+
+    # from the notebook, one click: « Mon dernier retour » in its toolbar opens the newest
+    # feedback (the course service's page of it)
+    page.goto(re.sub(r"/lab.*", "/lab/tree/exercices/s1-bonjour/s1-bonjour.ipynb", page.url))
+    button = page.get_by_role("button", name="Mon dernier retour")
+    expect(button).to_be_visible(timeout=120_000)
+    with page.context.expect_page() as opened:
+        button.click()
+    feedback = opened.value
+    feedback.wait_for_url(re.compile(r"/services/course/feedback/\d+$"))
+    expect(feedback.locator("#score")).to_contain_text("0 / 3")

@@ -46,8 +46,9 @@ def instructor(platform) -> Pages:
 
 def test_a_learner_reads_where_they_stand_and_nothing_of_others(platform):
     learner = platform.signed_up("yann")
-    ids = submit_right(platform, learner, ["s1-bonjour"])
     pages = Pages(learner)
+    assert "Pas encore de retour" in pages.text("/feedback/latest")  # and what to do for one
+    ids = submit_right(platform, learner, ["s1-bonjour"])
     page = pages.text("/course")
     assert "Mon cours" in page and "Semaine 1" in page and "note : 3 / 3" in page
     assert "pas commencé" in page  # the other exercises
@@ -56,6 +57,8 @@ def test_a_learner_reads_where_they_stand_and_nothing_of_others(platform):
                      page)
     feedback = pages.text(f"/feedback/{ids['s1-bonjour']}")
     assert "Note : <strong>3 / 3</strong>" in feedback
+    newest = pages.get("/feedback/latest")  # « Mon dernier retour », from the notebook
+    assert newest.url.endswith(f"/feedback/{ids['s1-bonjour']}") and "3 / 3" in newest.text
     other = platform.signed_up("zelie")
     other_ids = submit_right(platform, other, ["s1-calculs"])
     assert pages.get(f"/feedback/{other_ids['s1-calculs']}").status_code == 404

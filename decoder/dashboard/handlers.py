@@ -17,6 +17,7 @@ from . import pages
 from .view import CourseView
 
 NAME = r"([a-z0-9][a-z0-9-]{1,40})"
+SERVICE = "/services/course"
 NAME_ONLY = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
@@ -60,6 +61,18 @@ class FeedbackPage(ViewHandler):
         except Refused as refused:
             return self.show_refusal(refused)
         self.show(feedback["html"])
+
+
+class LatestFeedback(ViewHandler):
+    """« Mon dernier retour » (a button of the notebook's toolbar in JupyterLab): the learner's
+    newest feedback page, or a page saying there is none yet and how to get one."""
+
+    @web.authenticated
+    async def get(self):
+        newest = await self.call(self.settings["course_service"].latest_feedback)
+        if newest is not None:
+            return self.redirect(f"{SERVICE}/feedback/{newest}", status=302)
+        self.show(pages.no_feedback_page(self.language))
 
 
 class Dashboard(ViewHandler):
@@ -128,6 +141,7 @@ def page_routes(prefix: str) -> list:
     return [
         (f"{base}/course/?", CoursePage),
         (rf"{base}/feedback/(\d{{1,18}})", FeedbackPage),
+        (f"{base}/feedback/latest", LatestFeedback),
         (f"{base}/staff/?", Dashboard),
         (f"{base}/staff/export.csv", Export),
         (f"{base}/staff/hidden/{NAME}", ReleaseHidden),

@@ -206,3 +206,13 @@ def confirm_release_page(title: str, name: str, xsrf: str, back: str, filters: d
                 + form(f"{SERVICE}/staff/hidden/{name}", xsrf, inner,
                        say("dashboard.confirm_release_button", language))
                 + f"<p><a id='cancel' href='{escape(back)}'>{t('cancel')}</a></p>")
+
+
+def no_feedback_page(language: str) -> str:
+    """« Mon dernier retour » before any work was graded: what to do to get one."""
+    def t(key: str) -> str:
+        return escape(say(f"dashboard.{key}", language))
+
+    return page(language, say("dashboard.no_feedback_title", language),
+                f"<h1>{t('no_feedback_title')}</h1><p id='no-feedback'>{t('no_feedback')}</p>"
+                f"<p><a href='{SERVICE}/course'>{t('course_title')}</a></p>")

@@ -213,6 +213,13 @@ class CourseService:
                 "max_score": row["result"]["max_score"] if row["result"] else None,
                 "feedback_checksum": protocol.checksum(page.encode()) if page else None}
 
+    def latest_feedback(self, who: Identity) -> int | None:
+        """The learner's newest submission in the current run that has a feedback page (graded,
+        or given up), for « Mon dernier retour »; None when there is none yet."""
+        rows = self.store.submissions_of(who.name, run=self.course.run.name)
+        ready = [row for row in rows if row["result"] or row["state"] == "failed"]
+        return ready[-1]["id"] if ready else None
+
     def feedback(self, who: Identity, submission_id: int) -> dict:
         row = self.store.submission(submission_id)
         if row is None or (row["username"] != who.name and not who.may_teach):
