@@ -83,3 +83,7 @@ def test_a_learner_finds_their_course_page_and_downloads_a_badge_that_checks(pla
     assert "Semaine 1 réussie" in checked.stdout
     page.get_by_role("navigation").get_by_role("link", name="Mon JupyterLab").click()
     page.wait_for_url(re.compile(rf"/user/{learner.name}/"), timeout=180_000)
+    # the hub's home, in French even after JupyterHub's script changed its button
+    page.goto(f"{platform.url}/hub/home")
+    page.click("#stop")
+    expect(page.locator("#start")).to_have_text("Démarrer mon espace", timeout=120_000)

@@ -48,6 +48,8 @@ def test_a_learner_reads_where_they_stand_and_nothing_of_others(platform):
     learner = platform.signed_up("yann")
     pages = Pages(learner)
     assert "Pas encore de retour" in pages.text("/feedback/latest")  # and what to do for one
+    # the service's own address (the hub's « Services » menu links there): the course page
+    assert pages.get("/").url.endswith("/services/course/course")
     ids = submit_right(platform, learner, ["s1-bonjour"])
     page = pages.text("/course")
     assert "Mon cours" in page and "Semaine 1" in page and "note : 3 / 3" in page

@@ -78,6 +78,7 @@ def test_an_instructor_cannot_open_a_learners_lab_and_is_told_why(shared):
     said = " ".join(page.text.split())
     assert page.status_code == 403, page.status_code
     assert "personne n'ouvre l'espace de travail d'une autre personne" in said
+    assert "You do not have permission" not in said  # JupyterHub's English, not after French
     learner.stop_server()
 
 
