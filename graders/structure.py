@@ -66,7 +66,7 @@ def repaired(submitted: nbformat.NotebookNode,
     notebook = copy.deepcopy(submitted)
     known = master_cells(master)
     repairs: list[Repair] = []
-    ids = [(_nbgrader(c) or {}).get("grade_id") if isinstance(_nbgrader(c), dict) else None
+    ids = [_nbgrader(c).get("grade_id") if isinstance(_nbgrader(c), dict) else None
            for c in notebook.cells]
     keeper: dict[str, int] = {}
     for grade_id in {i for i in ids if isinstance(i, str)}:

@@ -17,7 +17,6 @@ from . import pages
 from .view import CourseView
 
 NAME = r"([a-z0-9][a-z0-9-]{1,40})"
-SERVICE = "/services/course"
 NAME_ONLY = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
@@ -71,7 +70,7 @@ class LatestFeedback(ViewHandler):
     async def get(self):
         newest = await self.call(self.settings["course_service"].latest_feedback)
         if newest is not None:
-            return self.redirect(f"{SERVICE}/feedback/{newest}", status=302)
+            return self.redirect(f"{pages.SERVICE}/feedback/{newest}", status=302)
         self.show(pages.no_feedback_page(self.language))
 
 
@@ -122,7 +121,7 @@ class ReleaseHidden(ViewHandler):
     async def post(self, name):
         filters = {"week": str(plain_number(self.field("week"), 3) or ""),
                    "run": self.field("run")[:64] if NAME_ONLY.match(self.field("run")) else ""}
-        back = "/services/course/staff/" + ("?" + "&".join(
+        back = f"{pages.SERVICE}/staff/" + ("?" + "&".join(
             f"{key}={value}" for key, value in filters.items() if value)
             if any(filters.values()) else "")
         try:

@@ -182,13 +182,18 @@ def counts(item, t) -> str:
             f"{t('counts_passed', n=item.passed)} ({t('counts_of', n=item.learners)})")
 
 
+def hidden_fields(fields: dict) -> str:
+    """A form's hidden inputs, for the fields that have a value."""
+    return "".join(f"<input type='hidden' name='{escape(name)}' value='{escape(str(value))}'>"
+                   for name, value in fields.items() if value)
+
+
 def kept_filters(state: dict) -> str:
     """The dashboard's week and run, carried through a form so that its answer comes back to
     the same view."""
-    fields = {"week": state["week"] or "", "run": state["run"].name
-              if state["current"] and state["run"].name != state["current"].name else ""}
-    return "".join(f"<input type='hidden' name='{name}' value='{escape(str(value))}'>"
-                   for name, value in fields.items() if value)
+    return hidden_fields({"week": state["week"] or "", "run": state["run"].name
+                          if state["current"] and state["run"].name != state["current"].name
+                          else ""})
 
 
 def confirm_release_page(title: str, name: str, xsrf: str, back: str, filters: dict,
@@ -197,9 +202,7 @@ def confirm_release_page(title: str, name: str, xsrf: str, back: str, filters: d
     def t(key: str, **params) -> str:
         return escape(say(f"dashboard.{key}", language, **params))
 
-    kept = "".join(f"<input type='hidden' name='{escape(key)}' value='{escape(value)}'>"
-                   for key, value in filters.items() if value)
-    inner = f"<input type='hidden' name='confirm' value='yes'>{kept}"
+    inner = hidden_fields({"confirm": "yes", **filters})
     return page(language, say("dashboard.confirm_release_title", language, title=title),
                 f"<h1>{t('confirm_release_title', title=title)}</h1>"
                 f"<p id='confirm-release'>{t('confirm_release')}</p>"

@@ -33,7 +33,7 @@ from graders.runner import master_hash, run_nbgrader
 from .. import late
 from .files import folder_name
 from .inert import inert_notebook
-from .marks import CellMark, Marks
+from .marks import CellMark, Marks, naive_utc
 
 KeepEarlier = Callable[[str, str, Marks], None]  # (learner, assignment, marks)
 SUBMITTED_INDEX = "submitted-index"
@@ -125,9 +125,7 @@ class CourseGradebook:
             notebook = gradebook.find_submission_notebook(name, name, student)
         except MissingEntry:
             return
-        moment = submitted_at.astimezone(dt.UTC).replace(tzinfo=None) \
-            if submitted_at.tzinfo else submitted_at
-        if held.timestamp is None or held.timestamp == moment:
+        if held.timestamp is None or held.timestamp == naive_utc(submitted_at):
             return  # the same submission (a regrade): its marks stay
         cells: dict[str, dict] = {}
         for grade in notebook.grades:

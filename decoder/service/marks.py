@@ -65,7 +65,7 @@ class Marks:
 
     def applies_to(self, submitted_at: dt.datetime) -> bool:
         """True for the submission the gradebook holds."""
-        return _naive(submitted_at) == self.submitted_at
+        return naive_utc(submitted_at) == self.submitted_at
 
 
 Key = tuple[str, str]  # (learner, assignment)
@@ -90,10 +90,10 @@ def read_marks(gradebook: Path) -> dict[Key, Marks]:
 
 
 def _parse(stamp) -> dt.datetime:
-    return _naive(stamp if isinstance(stamp, dt.datetime) else dt.datetime.fromisoformat(stamp))
+    return naive_utc(stamp if isinstance(stamp, dt.datetime) else dt.datetime.fromisoformat(stamp))
 
 
-def _naive(moment: dt.datetime) -> dt.datetime:
+def naive_utc(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is not None:
         moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
     return moment

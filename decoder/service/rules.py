@@ -69,8 +69,10 @@ def submitted_files(payload: object) -> dict[str, bytes]:
         raise Refused(400, error.key, **error.params) from None
 
 
-def check_submission(name: str, files: dict[str, bytes], max_bytes: int) -> None:
-    """The files of a submission of assignment ``name``: names, size, and the notebook."""
+def check_submission(name: str, files: dict[str, bytes],
+                     max_bytes: int) -> nbformat.NotebookNode:
+    """The files of a submission of assignment ``name``: names, size, and the notebooks; its
+    notebook, read."""
     for path in files:
         check_file_name(path)
     total = submission_bytes(files)
@@ -79,12 +81,13 @@ def check_submission(name: str, files: dict[str, bytes], max_bytes: int) -> None
     notebook = f"{name}.ipynb"
     if notebook not in files:
         raise Refused(400, "notebook_missing", notebook=notebook)
-    for path, content in files.items():
-        if path.endswith(".ipynb"):
-            check_notebook(path, content)
+    read = {path: check_notebook(path, content) for path, content in files.items()
+            if path.endswith(".ipynb")}
+    return read[notebook]
 
 
-def check_notebook(path: str, content: bytes) -> None:
+def check_notebook(path: str, content: bytes) -> nbformat.NotebookNode:
+    """The notebook ``content``, read and valid, or the refusal that says it is broken."""
     try:
         notebook = nbformat.reads(content.decode("utf-8"), as_version=4)
         nbformat.validate(notebook)
@@ -93,3 +96,4 @@ def check_notebook(path: str, content: bytes) -> None:
         # errors, tests/unit/test_fuzz_notebooks.py found RecursionError (JSON nested thousands
         # deep) and AssertionError (a nbformat_minor that is not a number)
         raise Refused(400, "notebook_broken", name=path, error=type(error).__name__) from None
+    return notebook

@@ -24,7 +24,7 @@ from . import feedback
 from .earlier_marks import EarlierMarks
 from .files import folder_files, write_submission
 from .gradebook import CourseGradebook
-from .marks import Marks, marked_score, read_marks, with_marks
+from .marks import Marks, marked_score, naive_utc, read_marks, with_marks
 from .rules import Refused, assignment_open, check_submission, submitted_files
 from .runs import Courses
 from .snapshots import Snapshots
@@ -114,7 +114,7 @@ class CourseService:
         self._not_too_often(who)
         files = submitted_files(payload)
         limit = protocol.max_submission_bytes(self.settings.max_submission_mb)
-        check_submission(name, files, limit)
+        notebook = check_submission(name, files, limit)
         if short_of_space([self.storage], self.settings.min_free_disk_mb):
             raise Refused(507, "disk_full")  # before anything is written
         received = self.now()
@@ -125,15 +125,14 @@ class CourseService:
         return {"id": submission_id, "assignment_id": name, "timestamp": stamp(received),
                 "when": when(received, self.settings.ui_language, course.run.zone),
                 "late": received > due, "state": "queued",
-                "notes": self._repairs_said(name, files[f"{name}.ipynb"])}
+                "notes": self._repairs_said(name, notebook)}
 
-    def _repairs_said(self, name: str, notebook: bytes) -> list[str]:
+    def _repairs_said(self, name: str, notebook: nbformat.NotebookNode) -> list[str]:
         """What grading will put right in this notebook (a copied test cell, a cell the master
         does not know), said at once: the feedback says it again."""
         master = nbformat.read(self.settings.masters_dir / name / f"{name}.ipynb", 4)
-        submitted = nbformat.reads(notebook.decode("utf-8"), as_version=4)
         return [render(repair.as_message(), self.settings.ui_language)
-                for repair in repaired(submitted, master)[1]]
+                for repair in repaired(notebook, master)[1]]
 
     def _not_too_often(self, who: Identity) -> None:
         """A learner submits at most ``max_submissions_per_minute`` times a minute: each
@@ -175,10 +174,8 @@ class CourseService:
         if found is not None and found.applies_to(row["submitted_at"]):
             return found
         earlier = self.earlier_marks.all() if earlier is None else earlier
-        moment = row["submitted_at"]  # naive UTC, as kept (the store's rows may say UTC)
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
-        return earlier.get((row["username"], row["assignment"], moment))
+        # kept in naive UTC; the store's rows may say UTC
+        return earlier.get((row["username"], row["assignment"], naive_utc(row["submitted_at"])))
 
     def lateness(self, row: dict, course: Course | None = None) -> float:
         """Seconds a submission came after its week's due date, in its own run (0: on time)."""
@@ -198,9 +195,7 @@ class CourseService:
         penalty = late.penalty(course.late, row["username"], score, self.lateness(row, course))
         return score - penalty, penalty
 
-    def _summary(self, row: dict, page: str | None = None, *,
-                 mark: Marks | None | bool = False) -> dict:
-        mark = self.marks_of(row) if mark is False else mark
+    def _summary(self, row: dict, page: str | None = None, *, mark: Marks | None) -> dict:
         course = self._run_of(row)
         if page is None and (row["result"] or row["state"] == "failed"):
             page = self._rendered(row, mark, course)[1]
