@@ -1,9 +1,8 @@
-"""Peer review in a real browser (Playwright driving Debian's Chromium): a reviewer's whole path,
-and review texts written to attack the author's page."""
+"""Peer review in a real browser (Playwright driving Debian's Chromium): review texts written to
+attack the author's page (a reviewer's whole path is in test_journeys.py)."""
 
 from __future__ import annotations
 
-import re
 import time
 
 import pytest
@@ -12,7 +11,6 @@ from playwright.sync_api import expect
 from decoder import origins, protocol
 from decoder.peer.store import PeerStore
 from tests import lab
-from tests.a11y import assert_accessible
 from tests.browsers import log_in_to_lab as log_in
 from tests.browsers import new_page
 from tests.pages import Pages, ask, give, give_what_is_owed, submit
@@ -39,72 +37,6 @@ def hold_the_review_of(platform, reviewer: Pages, submission: int) -> int:
             return review
         assert give(reviewer, PEER, review, [2, 2, 2]).status_code == 200
     raise AssertionError("never got the submission to review")
-
-
-def test_a_reviewer_runs_the_copy_in_a_review_room_and_the_author_reads_the_review(platform,
-                                                                                  browser):
-    author, reviewer = platform.signed_up("uma"), platform.signed_up("victor")
-    submission = submit(platform, author, PEER)
-    review = hold_the_review_of(platform, Pages(reviewer), submission)
-    graded(platform, submission)  # (reviews begin after the due date: long graded by then)
-
-    page = new_page(browser)
-    log_in(page, platform, reviewer)
-    # the reviewer opened the assignment list before: JupyterLab reopens it at each start
-    page.get_by_role("menuitem", name="Nbgrader").click()
-    page.get_by_text("Liste des exercices", exact=True).click()
-    expect(page.locator("#assignments")).to_contain_text("Exercices à récupérer")
-    page.goto(f"{platform.url}/services/course/peer/{PEER}")
-    page.get_by_role("button", name="Recevoir une copie à évaluer").click()
-    expect(page).to_have_url(re.compile(rf"/peer/review/{review}$"))
-    expect(page.locator("body")).not_to_contain_text(author.name)
-    # what the copy showed when the grading sandbox ran it, readable right here
-    expect(page.locator(".outputs").first).to_contain_text("Remplir la bouilloire")
-    assert_accessible(page, "review form")
-
-    # the copy, in a review room of its own (another origin, nobody's), run there
-    with page.context.expect_page() as opened:
-        page.get_by_role("button", name="Ouvrir la copie pour l'exécuter").click()
-    room = opened.value
-    expect(room.locator("#authorize-room")).to_contain_text("salle de relecture")
-    room.get_by_role("button", name="Ouvrir").click()
-    room.wait_for_url(re.compile(rf"/lab/tree/copie-{review}\.ipynb"), timeout=180_000)
-    assert "relecture-" in room.url and reviewer.name not in room.url
-    expect(room.locator(".jp-RenderedMarkdown").first).to_contain_text("Copie anonyme",
-                                                                      timeout=120_000)
-    expect(room.get_by_text("Python 3 (ipykernel) | Inactif")).to_be_visible(timeout=120_000)
-    room.get_by_role("menuitem", name="Exécution").click()
-    room.get_by_text("Exécuter toutes les cellules", exact=True).click()
-    output = room.locator(".jp-OutputArea-output").filter(has_text="Remplir la bouilloire")
-    expect(output.first).to_contain_text("1 - Remplir la bouilloire", timeout=120_000)
-    expect(room.locator("body")).not_to_contain_text(reviewer.name)
-    expect(room.locator("body")).not_to_contain_text(author.name)
-
-    # back to the form: the rubric, a comment on a cell, the overall comment
-    page.bring_to_front()
-    for criterion in range(3):
-        page.locator(f"input[name='criterion-{criterion}'][value='2']").check()
-    page.locator("textarea[name='cell-1']").fill("La boucle qui numérote est bien trouvée.")
-    page.locator("textarea[name='comment']").fill(
-        "Algorithme clair et complet ; la condition sur l'eau est au bon endroit. Bravo !")
-    page.get_by_role("button", name="Envoyer").click()
-    expect(page.locator("#done")).to_contain_text("Évaluation envoyée")
-    expect(page.get_by_role("button", name="Évaluer une autre copie")).to_be_visible()
-
-    # the author gives what they owe, then reads the review and the grades
-    give_what_is_owed(Pages(author), PEER, [2, 2, 2])
-    mine = new_page(browser)
-    log_in(mine, platform, author)
-    mine.goto(f"{platform.url}/services/course/peer/{PEER}/received")
-    expect(mine.locator("body")).to_contain_text("Algorithme clair et complet")
-    expect(mine.locator("body")).to_contain_text("La boucle qui numérote est bien trouvée.")
-    expect(mine.locator("#peer-grade")).to_contain_text("Note des pairs : 6 / 6")
-    # one review of the three a copy needs, the review still open: said to be provisional
-    expect(mine.locator("#provisional")).to_contain_text(
-        "Note provisoire : 1 évaluation comptée sur les 3 prévues")
-    expect(mine.locator("#week-grade")).to_contain_text("/ 100")
-    assert_accessible(mine, "reviews received")
-    expect(mine.locator("body")).not_to_contain_text(reviewer.name)
 
 
 HOSTILE = {

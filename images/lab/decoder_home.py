@@ -8,12 +8,18 @@ save writes a temporary file beside the target, syncs it, then renames it over t
 notebook on disk is the old one or the new one, never a mix. A save refused for lack of space
 answers 507 with the platform's message (the limit, what to do), which JupyterLab shows.
 
+A Python notebook is handed to JupyterLab with this image's kernel's ``language_info``
+(written at the image's build): JupyterLab writes the kernel's into the notebook when the
+kernel starts, and a notebook whose own differs (the course's carry only ``{"name":
+"python"}``) showed « modified » the moment it opened, a reviewer's read-only copy too.
+
 Set as ServerApp.contents_manager_class by images/lab/jupyter_server_config.py.
 """
 
 from __future__ import annotations
 
 import errno
+import json
 import os
 import tempfile
 from contextlib import contextmanager
@@ -24,6 +30,28 @@ from tornado import web
 from decoder import messages, protocol
 
 FULL = (errno.EDQUOT, errno.ENOSPC)
+LANGUAGE_INFO = "/opt/decoder/language_info.json"
+
+
+def kernel_language_info(path: str = LANGUAGE_INFO) -> dict | None:
+    try:
+        with open(path, encoding="utf-8") as file:
+            return json.load(file)
+    except (OSError, ValueError):
+        return None
+
+
+def as_the_kernel_finds_it(notebook: dict, language_info: dict | None) -> None:
+    """Give a Python notebook the kernel's ``language_info`` (nothing else changes)."""
+    if not language_info or not isinstance(notebook, dict):
+        return
+    metadata = notebook.get("metadata")
+    if not isinstance(metadata, dict):
+        return
+    kernel = metadata.get("kernelspec") or {}
+    language = (metadata.get("language_info") or {}).get("name") or kernel.get("language")
+    if language == language_info.get("name"):
+        metadata["language_info"] = dict(language_info)
 
 
 def home_full(error: BaseException | None) -> bool:
@@ -42,7 +70,16 @@ def new_file_mode() -> int:
 
 
 class HomeContentsManager(AsyncLargeFileManager):
-    """jupyter_server's file manager with a write-then-rename save and a clear « home full »."""
+    """jupyter_server's file manager with a write-then-rename save and a clear « home full »,
+    notebooks opened with the kernel's language_info."""
+
+    _language_info = kernel_language_info()
+
+    async def get(self, path, content=True, type=None, format=None, **kwargs):
+        model = await super().get(path, content=content, type=type, format=format, **kwargs)
+        if model.get("type") == "notebook" and model.get("content") is not None:
+            as_the_kernel_finds_it(model["content"], self._language_info)
+        return model
 
     @contextmanager
     def atomic_writing(self, os_path, text=True, encoding="utf-8", **kwargs):

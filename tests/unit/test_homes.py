@@ -228,3 +228,26 @@ def test_jupyter_servers_own_save_in_a_nearly_full_home_damages_the_notebook(hom
     assert refused.value.status_code == 500
     with pytest.raises(nbformat.reader.NotJSONError):
         saved_text(home)
+
+
+def test_a_python_notebook_opens_with_the_kernels_language_info():
+    from ipykernel.ipkernel import IPythonKernel  # what the lab image's build writes
+
+    kernel = dict(IPythonKernel.language_info)
+    course = {"metadata": {"language_info": {"name": "python"},
+                           "kernelspec": {"name": "python3", "language": "python"}},
+              "cells": [{"cell_type": "code", "source": "1"}]}
+    decoder_home.as_the_kernel_finds_it(course, kernel)
+    assert course["metadata"]["language_info"] == kernel
+    assert course["cells"] == [{"cell_type": "code", "source": "1"}]
+    bare = {"metadata": {"kernelspec": {"name": "python3", "language": "python"}}}
+    decoder_home.as_the_kernel_finds_it(bare, kernel)
+    assert bare["metadata"]["language_info"] == kernel
+    # another language, no metadata, or no file written at build: left as it is
+    other = {"metadata": {"language_info": {"name": "R"}}}
+    decoder_home.as_the_kernel_finds_it(other, kernel)
+    assert other == {"metadata": {"language_info": {"name": "R"}}}
+    for odd in ({}, {"metadata": None}, []):
+        decoder_home.as_the_kernel_finds_it(odd, kernel)
+    decoder_home.as_the_kernel_finds_it(course, None)
+    assert decoder_home.kernel_language_info("/nonexistent/language_info.json") is None
