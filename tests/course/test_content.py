@@ -4,6 +4,7 @@ likely mistake gets its message. Real nbgrader and real kernels; no hub, no Dock
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -58,7 +59,10 @@ def test_notebook_runs_top_to_bottom_in_a_fresh_kernel(path: Path):
     notebook = nbformat.read(path, 4)
     client = NotebookClient(notebook, timeout=120, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
-    client.execute(env=nbgrader_env())  # raises on any error not tagged raises-exception
+    # the learning widgets are on the lab's path (/opt/decoder), as images/lab/Dockerfile puts them
+    env = nbgrader_env()
+    env["PYTHONPATH"] += os.pathsep + str(PROJECT_ROOT / "images" / "lab")
+    client.execute(env=env)  # raises on any error not tagged raises-exception
 
 
 @pytest.mark.parametrize("name", AUTOGRADED)

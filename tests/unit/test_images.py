@@ -54,3 +54,31 @@ def test_nbgraders_validate_button_and_dialogs_are_french():
     french = translate(bundle.read_text())
     assert '"Validate"' not in french and '"Validation failed"' not in french
     assert 'innerText="Vérifier"' in french
+
+
+def test_arrow_keys_in_a_widget_stay_with_the_widget():
+    """JupyterLab's command mode moves between cells with the arrow keys wherever the focus is
+    in the notebook, so a radio group of a question could not be answered by keyboard: the lab
+    image disables those bindings and adds them back outside widgets. The ones disabled must be
+    the ones JupyterLab has (same command, key and selector), or nothing is disabled."""
+    import json
+
+    import jupyterlab
+
+    overrides = json.loads((PROJECT_ROOT / "images" / "lab" / "overrides.json").read_text())
+    ours = overrides["@jupyterlab/shortcuts-extension:shortcuts"]["shortcuts"]
+    requirements = (PROJECT_ROOT / "images" / "lab" / "requirements.txt").read_text()
+    assert f"jupyterlab=={jupyterlab.__version__}" in requirements  # the same schemas as here
+    schema = Path(jupyterlab.__file__).parent.parent.parent.parent.parent / "share" / \
+        "jupyter" / "lab" / "schemas" / "@jupyterlab" / "notebook-extension" / "tracker.json"
+    defaults = {(s["command"], tuple(s["keys"]), s["selector"])
+                for s in json.loads(schema.read_text())["jupyter.lab.shortcuts"]}
+    disabled = [s for s in ours if s.get("disabled")]
+    assert {s["keys"][0] for s in disabled} == {"ArrowDown", "ArrowUp", "ArrowLeft",
+                                                "ArrowRight"}
+    for shortcut in disabled:
+        assert (shortcut["command"], tuple(shortcut["keys"]), shortcut["selector"]) in defaults
+        again = [s for s in ours if not s.get("disabled")
+                 and s["command"] == shortcut["command"] and s["keys"] == shortcut["keys"]]
+        assert again and again[0]["selector"] == shortcut["selector"] + \
+            ":not(.jupyter-widgets *)"

@@ -1,0 +1,190 @@
+"""The self-check questions (images/lab/decoder_widgets): questions as data, how tries are
+judged, what is kept in the learner's home, and the widget's own logic with real ipywidgets
+(no browser: the browser test drives it in a learner's JupyterLab)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+import nbformat
+import pytest
+
+from decoder import messages
+from decoder.settings import PROJECT_ROOT
+
+sys.path.insert(0, str(PROJECT_ROOT / "images" / "lab"))
+from decoder_widgets import questions, saved  # noqa: E402
+from decoder_widgets import self_check as quiz_module  # noqa: E402
+
+SINGLE = """
+id = "s1-print"
+question = "Que fait `print(2 + 3)` ?"
+code = "print(2 + 3)"
+[[options]]
+text = "Il affiche 5."
+right = true
+explanation = "Python calcule d'abord 2 + 3."
+[[options]]
+text = "Il affiche 2 + 3."
+explanation = "Sans guillemets, ce n'est pas un texte : Python calcule."
+[[options]]
+text = "Rien."
+explanation = "print affiche toujours quelque chose."
+"""
+MULTIPLE = {"id": "s1-noms", "kind": "multiple", "question": "Quels noms de variable ?",
+            "options": [{"text": "age", "right": True, "explanation": "Des lettres."},
+                        {"text": "2age", "explanation": "Pas de chiffre au début."},
+                        {"text": "mon_age", "right": True, "explanation": "Le _ est permis."}]}
+OUTPUT = {"id": "s1-sortie", "kind": "output", "question": "Qu'affiche ce code ?",
+          "code": "x = 2\nprint(x * 3)", "answers": ["6"], "explanation": "x vaut 2.",
+          "mistakes": [{"answer": "x * 3", "explanation": "print affiche la valeur."}]}
+
+
+def test_a_question_is_read_from_toml_or_a_dict():
+    single = questions.parse(SINGLE)
+    assert single.kind == "single" and len(single.options) == 3 and single.code
+    assert questions.parse(MULTIPLE).kind == "multiple"
+    assert questions.parse(OUTPUT).answers == ("6",)
+
+
+@pytest.mark.parametrize("broken, key", [
+    ("id = ", "not_toml"),
+    ([1], "not_a_table"),
+    ({"id": "Avec Espace", "question": "?"}, "bad_id"),
+    ({"id": "a", "kind": "vrai-faux", "question": "?"}, "bad_kind"),
+    ({"id": "a", "question": ""}, "missing_text"),
+    ({"id": "a", "question": "?", "optoins": []}, "unknown_fields"),
+    ({"id": "a", "question": "?", "options": [{"text": "x", "explanation": "y"}]},
+     "few_options"),
+    ({"id": "a", "question": "?", "options": [{"text": "x", "explanation": "y"},
+                                              {"text": "z", "right": True}]}, "missing_text"),
+    ({"id": "a", "question": "?", "options": [{"text": "x", "explanation": "y"},
+                                              {"text": "z", "explanation": "w"}]},
+     "single_needs_one"),
+    ({"id": "a", "question": "?", "options": [{"text": "x", "explanation": "y", "right": 1},
+                                              {"text": "z", "explanation": "w"}]}, "bad_right"),
+    ({"id": "a", "question": "?", "kind": "multiple",
+      "options": [{"text": "x", "explanation": "y"}, {"text": "z", "explanation": "w"}]},
+     "multiple_needs_some"),
+    ({"id": "a", "question": "?", "options": [{"text": "x", "explanation": "y", "right": True},
+                                              {"text": "x", "explanation": "w"}]}, "same_option"),
+    ({"id": "a", "question": "?", "kind": "output", "explanation": "e"}, "no_answers"),
+    ({"id": "a", "question": "?", "kind": "output", "answers": "1"}, "missing_text"),
+])
+def test_a_question_that_cannot_be_asked_says_why_in_both_languages(broken, key):
+    with pytest.raises(questions.QuestionError) as raised:
+        questions.parse(broken)
+    assert raised.value.key == key
+    for language in messages.LANGUAGES:  # every reason is in the catalogues, filled in
+        text = messages.say(f"widgets.{key}", language, **raised.value.params)
+        assert "{" not in text
+
+
+def test_each_try_says_why_and_the_second_wrong_one_shows_the_answer():
+    q = questions.parse(SINGLE)
+    state = questions.Attempts()
+    state, verdict = questions.attempt(q, state, 1)
+    assert not verdict.right and verdict.said == (("Il affiche 2 + 3.",
+                                                   q.options[1].explanation),)
+    assert state.tries == 1 and not state.over
+    state, verdict = questions.attempt(q, state, 2)
+    assert state.revealed and state.over and not verdict.right
+    assert [text for text, _ in questions.solution(q)][0] == "Il affiche 5."
+    # over: trying other options still explains them, spends nothing, changes nothing
+    after, verdict = questions.attempt(q, state, 0)
+    assert after is state and verdict.right
+
+
+def test_a_multiple_choice_is_right_only_with_every_right_option():
+    q = questions.parse(MULTIPLE)
+    assert not questions.judge(q, [0]).right
+    assert not questions.judge(q, [0, 1, 2]).right
+    right = questions.judge(q, [0, 2])
+    assert right.right and {text for text, _ in right.said} == {"age", "mon_age"}
+    assert not questions.answered(q, []) and not questions.answered(q, [7])
+
+
+def test_an_output_is_compared_as_printed_and_known_mistakes_are_explained():
+    q = questions.parse(OUTPUT)
+    assert questions.judge(q, " 6 \n\n").right
+    assert questions.judge(q, "x * 3").said == (("x * 3", "print affiche la valeur."),)
+    assert questions.judge(q, "7") == questions.Verdict(False, ())
+    assert not questions.answered(q, "  \n")
+
+
+def test_tries_are_kept_in_the_home_whole(tmp_path):
+    path = tmp_path / ".decoder" / "widgets.json"
+    assert saved.load(path) == {}
+    assert saved.save("quiz:a", {"tries": 1}, path)
+    assert saved.save("quiz:b", {"tries": 2}, path)
+    assert saved.load(path) == {"quiz:a": {"tries": 1}, "quiz:b": {"tries": 2}}
+    assert [p.name for p in path.parent.iterdir()] == ["widgets.json"]  # no partial left
+    path.write_text("{pas du json")
+    assert saved.load(path) == {}
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    assert saved.save("quiz:a", {}, blocked / "widgets.json") is False  # no crash
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv(saved.FILE_ENV, str(tmp_path / "widgets.json"))
+    return tmp_path / "widgets.json"
+
+
+def test_the_widget_judges_keeps_and_restores_a_learners_tries(home):
+    box = quiz_module.quiz(SINGLE, language="fr")
+    heading, choices, check, told = box.children
+    assert "Vérifiez votre compréhension" in heading.value and "<code>" in heading.value
+    assert check.description == "Vérifier"
+    check.click()  # nothing chosen: no try spent
+    assert "Choisissez d'abord" in told.value and not home.exists()
+    choices.value = 1
+    check.click()
+    assert "il vous reste 1 essai" in told.value and "ce n'est pas un texte" in told.value
+    assert json.loads(home.read_text())["quiz:s1-print"]["tries"] == 1
+    again = quiz_module.quiz(SINGLE, language="fr")  # the cell run again, another day
+    assert again.children[1].value == 1 and "il vous reste 1 essai" in again.children[3].value
+    again.children[1].value = 2
+    again.children[2].click()
+    shown = again.children[3].value
+    assert "voici la réponse" in shown and "Il affiche 5." in shown
+    assert "Python calcule d'abord" in shown  # every option explained once revealed
+
+
+def test_the_widget_in_english_and_a_broken_question_said_plainly(home):
+    box = quiz_module.quiz(OUTPUT, language="en")
+    box.children[1].value = "6"
+    box.children[2].click()
+    assert "Well done" in box.children[3].value
+    broken = quiz_module.quiz({"id": "x", "question": "?"}, language="fr")
+    assert "ne peut pas s'afficher" in broken.value and "au moins deux choix" in broken.value
+
+
+def test_what_a_learner_writes_is_shown_as_text(home):
+    hostile = dict(OUTPUT, mistakes=[{"answer": "<img src=x onerror=alert(1)>",
+                                      "explanation": "<script>alert(2)</script>"}])
+    box = quiz_module.quiz(hostile, language="fr")
+    box.children[1].value = "<img src=x onerror=alert(1)>"
+    box.children[2].click()
+    assert "<img" not in box.children[3].value and "<script>" not in box.children[3].value
+    home.write_text(json.dumps({"quiz:s1-sortie": {"tries": "beaucoup", "answer": 3}}))
+    assert quiz_module.quiz(OUTPUT, language="fr").children[3].value == ""
+
+
+QUIZ_BLOCK = re.compile(r'quiz\("""\n(.*?)"""\)', re.S)
+
+
+def test_the_authoring_guides_examples_and_the_courses_questions_can_be_asked():
+    guide = (PROJECT_ROOT / "docs" / "authoring.md").read_text(encoding="utf-8")
+    assert len([questions.parse(block) for block in QUIZ_BLOCK.findall(guide)]) >= 2
+    ids = []
+    for path in sorted((PROJECT_ROOT / "course").rglob("*.ipynb")):
+        for cell in nbformat.read(path, 4).cells:
+            if cell.cell_type == "code" and "quiz(" in cell.source:
+                blocks = QUIZ_BLOCK.findall(cell.source)
+                assert blocks, f"{path.name}: a question not written as a TOML block"
+                ids += [questions.parse(block).id for block in blocks]
+    assert len(ids) == len(set(ids)), "two questions of the course share an id"
