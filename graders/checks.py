@@ -146,6 +146,12 @@ ERREURS_COURANTES: tuple[Erreur, ...] = (
 )
 
 
+# Every check made, while a learner's « appel / attendu / obtenu » table is being drawn in their
+# own kernel (decoder_widgets/try_tests.py sets it to a list, then back to None): (quoi,
+# attendu, obtenu, juste). The trusted grader never sets it; the grade never comes from here.
+releve: list | None = None
+
+
 def verifier(
     obtenu: object,
     attendu: object,
@@ -157,7 +163,10 @@ def verifier(
 
     ``erreurs`` are the exercise's own likely mistakes, tried before the common ones.
     """
-    if meme_valeur(obtenu, attendu):
+    juste = meme_valeur(obtenu, attendu)
+    if releve is not None:
+        releve.append((quoi, description(attendu), description(obtenu), juste))
+    if juste:
         return
     piste = next(
         (e.piste() for e in (*erreurs, *ERREURS_COURANTES) if _detecte(e, obtenu, attendu)),

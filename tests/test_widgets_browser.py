@@ -1,7 +1,9 @@
 """The learning widgets (images/lab/decoder_widgets) in a real learner's JupyterLab, in a real
 browser (Playwright driving Debian's Chromium): a self-check question answered with the
 keyboard only and with the mouse, accessible (axe-core on the widget), and a learner's tries
-kept across a new kernel (the home's widgets.json)."""
+kept across a new kernel (the home's widgets.json); the step-by-step visualiser and a Parsons
+problem by keyboard and mouse; an error in a cell explained in French above Python's
+traceback."""
 
 from __future__ import annotations
 
@@ -12,13 +14,18 @@ import nbformat
 import pytest
 from playwright.sync_api import expect
 
+from decoder.settings import PROJECT_ROOT
 from tests.a11y import assert_accessible
 from tests.browsers import log_in_to_lab, new_page
+from tests.unit.test_parsons import PANIER, parsons
 from tests.unit.test_quiz import MULTIPLE, SINGLE
 
 pytestmark = [pytest.mark.docker, pytest.mark.browser]
 
 NOTEBOOK = "essai-questions.ipynb"
+TARIF = PROJECT_ROOT / "course" / "source" / "s2-tarif" / "s2-tarif.ipynb"
+STEPS = ("courses = []\nfor article in ['pain', 'lait']:\n    courses.append(article)\n"
+         "print(courses)\n")  # 8 steps: 1, 2, 3, 2, 3, 2, 4, the end
 STOP_KERNELS = """async () => {
   // as JupyterLab itself calls its server: with the token of its page
   const config = JSON.parse(document.getElementById('jupyter-config-data').textContent);
@@ -32,6 +39,19 @@ STOP_KERNELS = """async () => {
 }"""
 
 
+def exercise_with_a_try_table() -> str:
+    """The s2-tarif exercise as a learner has it, a wrong answer in, and the « appel / attendu
+    / obtenu » cell after the answer, as an author places it."""
+    notebook = nbformat.read(TARIF, 4)
+    for index, cell in enumerate(notebook.cells):
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = "def prix_billet(age):\n    return 9"
+            notebook.cells.insert(index + 1, nbformat.v4.new_code_cell(
+                "from decoder_widgets import essayer\nessayer()"))
+            break
+    return nbformat.writes(notebook)
+
+
 def lesson_with_questions() -> str:
     notebook = nbformat.v4.new_notebook(metadata={"kernelspec": {
         "name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}})
@@ -39,6 +59,12 @@ def lesson_with_questions() -> str:
         nbformat.v4.new_markdown_cell("# Deux questions"),
         nbformat.v4.new_code_cell(f'from decoder_widgets import quiz\nquiz("""{SINGLE}""")'),
         nbformat.v4.new_code_cell(f"quiz({MULTIPLE!r})"),
+        nbformat.v4.new_code_cell(f"from decoder_widgets import pas_a_pas\npas_a_pas({STEPS!r})"),
+        nbformat.v4.new_code_cell(
+            f"from decoder_widgets import remettre_en_ordre\nremettre_en_ordre({PANIER!r})"),
+        nbformat.v4.new_code_cell(
+            'from decoder_widgets import predisez\npredisez("essai-predire", "print(6 * 7)")'),
+        nbformat.v4.new_code_cell('prenom = "Samia"\nprint(prenon)'),  # a beginner's error
     ]
     return nbformat.writes(notebook)
 
@@ -50,6 +76,40 @@ def tab_to(page, target, most: int = 6) -> None:
         if target.evaluate("element => element === document.activeElement"):
             return
     raise AssertionError(f"{most} Tabs did not reach {target}")
+
+
+def solve_parsons(page, box, problem) -> None:
+    """Put each line in place with the mouse and « ↑ Monter », shift the loop's body with the
+    keyboard, leave out the distractor, and check."""
+    labels = box.locator(".widget-radio-box label")
+
+    def order() -> list[str]:
+        return [text.strip().removeprefix("✕ ").split("   (")[0]
+                for text in labels.all_inner_texts()]
+
+    box.locator("input[type=radio]").first.focus()  # the arrows choose in the list
+    page.keyboard.press("ArrowDown")
+    expect(box.locator("input[type=radio]").nth(1)).to_be_checked()
+    for position, line in enumerate(problem.solution):
+        labels.nth(order().index(line.text)).click()
+        while (at := order().index(line.text)) > position:
+            box.get_by_role("button", name="↑ Monter").click()
+            expect(labels.nth(at - 1)).to_contain_text(line.text)  # (the kernel answered)
+    for line in problem.solution:
+        if line.level:
+            labels.nth(order().index(line.text)).locator("input").focus()
+            page.keyboard.press("Space")  # chosen by the keyboard
+            tab_to(page, box.get_by_role("button", name="→ Décaler"), most=8)
+            for _ in range(line.level):
+                page.keyboard.press("Enter")
+            expect(box.locator("[role=status]").first).to_contain_text(
+                f"« {line.text} » : ligne")
+    for line in problem.distractors:
+        labels.nth(order().index(line.text)).click()
+        box.get_by_role("button", name="✕ Écarter / reprendre").click()
+    box.get_by_role("button", name="Vérifier").click()
+    expect(box).to_contain_text("Bravo, votre programme fait ce qu'il faut !")
+    assert_accessible(page, "parsons", region=".decoder-parsons")
 
 
 def run_all(page) -> None:
@@ -101,6 +161,58 @@ def test_a_learner_answers_self_check_questions_by_keyboard_and_mouse(platform, 
     page.keyboard.press("Enter")
     expect(multiple.locator("[role=status]")).to_contain_text("Bravo")
     assert_accessible(page, "self-check questions", region=".decoder-quiz")
+
+    # the step-by-step visualiser, by keyboard: « Suivant ▶ » twice, then a step to go to
+    steps = page.locator(".decoder-stepper")
+    expect(steps).to_contain_text("Étape 1 sur 8")
+    tab_to(page, steps.get_by_role("button", name="Suivant ▶"), most=12)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    expect(steps).to_contain_text("Étape 3 sur 8")
+    expect(steps.locator(".decoder-variables")).to_contain_text("courses")
+    steps.get_by_label("Étape").fill("8")
+    page.keyboard.press("Enter")
+    expect(steps).to_contain_text("Fin du programme.")
+    expect(steps).to_contain_text("['pain', 'lait']")
+    assert_accessible(page, "step by step", region=".decoder-stepper")
+
+    # a Parsons problem: lines chosen by mouse and by arrows, moved with the buttons
+    solve_parsons(page, page.locator(".decoder-parsons"), parsons.parse(PANIER))
+
+    # « Prédisez, puis exécutez »: the run waits for a prediction, then both side by side
+    predict = page.locator(".decoder-predict")
+    run = predict.get_by_role("button", name="Exécuter")
+    expect(run).to_be_disabled()
+    predict.locator("textarea").fill("42")
+    expect(run).to_be_enabled()
+    run.click()
+    expect(predict.locator("[role=status]")).to_contain_text("Exactement ce que vous aviez prévu")
+    assert_accessible(page, "predict then run", region=".decoder-predict")
+
+    # an error in a cell: explained in plain French above Python's own traceback
+    explained = page.locator(".decoder-error")
+    expect(explained).to_contain_text("Python ne connaît pas le nom « prenon »")
+    expect(explained).to_contain_text("Vouliez-vous écrire « prenom » ?")
+    expect(explained).to_contain_text("À la ligne 2 : print(prenon)")
+    outputs = explained.locator("xpath=ancestor::div[contains(@class, 'jp-CodeCell')][1]")
+    expect(outputs).to_contain_text("NameError")
+    assert_accessible(page, "beginner error", region=".decoder-error")
+
+    # an exercise: « appel / attendu / obtenu » for every visible check, before handing in
+    written = container.exec_run(
+        ["python3", "-c", "import sys; open(sys.argv[1], 'w').write(sys.argv[2])",
+         "/home/jovyan/essai-tarif.ipynb", exercise_with_a_try_table()], user="1000")
+    assert written.exit_code == 0, written.output
+    exercise = page.context.new_page()
+    exercise.goto(re.sub(r"/lab.*", "/lab/tree/essai-tarif.ipynb", page.url))
+    run_all(exercise)
+    table = exercise.locator(".decoder-try")
+    expect(table).to_contain_text("2 sur 5 vérifications réussies.", timeout=60_000)
+    expect(table.locator("tbody tr")).to_have_count(5)
+    expect(table.locator("tbody tr").first).to_contain_text("prix_billet(8)")
+    expect(table.locator("tbody tr").first).to_contain_text("à revoir")
+    assert_accessible(exercise, "appel attendu obtenu", region=".decoder-try")
+    exercise.close()
 
     # what the learner did is in their home, and comes back with a new kernel
     kept = container.exec_run(["cat", "/home/jovyan/.decoder/widgets.json"], user="1000")

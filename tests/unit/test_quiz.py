@@ -15,7 +15,7 @@ from decoder import messages
 from decoder.settings import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT / "images" / "lab"))
-from decoder_widgets import questions, saved  # noqa: E402
+from decoder_widgets import parsons, questions, saved, stepper  # noqa: E402
 from decoder_widgets import self_check as quiz_module  # noqa: E402
 
 SINGLE = """
@@ -175,11 +175,14 @@ def test_what_a_learner_writes_is_shown_as_text(home):
 
 
 QUIZ_BLOCK = re.compile(r'quiz\("""\n(.*?)"""\)', re.S)
+PARSONS_BLOCK = re.compile(r'remettre_en_ordre\("""\n(.*?)"""\)', re.S)
+PREDICT_ID = re.compile(r'predisez\(\s*"([^"]*)"')
 
 
 def test_the_authoring_guides_examples_and_the_courses_questions_can_be_asked():
     guide = (PROJECT_ROOT / "docs" / "authoring.md").read_text(encoding="utf-8")
     assert len([questions.parse(block) for block in QUIZ_BLOCK.findall(guide)]) >= 2
+    problems = [parsons.parse(block) for block in PARSONS_BLOCK.findall(guide)]
     ids = []
     for path in sorted((PROJECT_ROOT / "course").rglob("*.ipynb")):
         for cell in nbformat.read(path, 4).cells:
@@ -187,4 +190,31 @@ def test_the_authoring_guides_examples_and_the_courses_questions_can_be_asked():
                 blocks = QUIZ_BLOCK.findall(cell.source)
                 assert blocks, f"{path.name}: a question not written as a TOML block"
                 ids += [questions.parse(block).id for block in blocks]
+            if cell.cell_type == "code" and "remettre_en_ordre(" in cell.source:
+                blocks = PARSONS_BLOCK.findall(cell.source)
+                assert blocks, f"{path.name}: a Parsons problem not written as a TOML block"
+                problems += [parsons.parse(block) for block in blocks]
+            if cell.cell_type == "code" and "predisez(" in cell.source:
+                found = PREDICT_ID.findall(cell.source)
+                assert found and all(questions.ID.match(i) for i in found), path.name
+                ids += found
+    ids += [problem.id for problem in problems]
     assert len(ids) == len(set(ids)), "two questions of the course share an id"
+    for problem in problems:  # the author's own solution is judged right, the shuffle wrong
+        assert judged(problem, solved(problem)).right, problem.id
+        assert not judged(problem, parsons.shuffled(problem)).right, problem.id
+
+
+def solved(problem: parsons.Problem) -> parsons.Arrangement:
+    count = len(problem.solution)
+    return parsons.Arrangement(list(range(len(problem.lines))),
+                               {i: problem.lines[i].level for i in range(count)},
+                               set(range(count, len(problem.lines))))
+
+
+def judged(problem: parsons.Problem, arrangement: parsons.Arrangement) -> parsons.Verdict:
+    namespace: dict = {}
+    assert stepper.run(problem.setup, namespace).error is None, problem.id
+    ran = stepper.run(arrangement.program(problem), namespace)
+    values = {name: namespace[name] for name, _ in problem.checks if name in namespace}
+    return parsons.judge(problem, arrangement, ran.printed, ran.error, ran.cut, values)

@@ -91,9 +91,9 @@ class Attempts:
         return self.tries >= TRIES and not self.right
 
 
-def parse(data: dict | str) -> Question:
-    """The question ``data`` describes (a dict, or TOML text); QuestionError if it cannot be
-    asked, naming what is wrong."""
+def table_with_id(data: dict | str) -> tuple[dict, str]:
+    """An author's widget data (a dict, or TOML text) and its ``id``; QuestionError if it is
+    neither, or has no valid id."""
     if isinstance(data, str):
         try:
             data = tomllib.loads(data)
@@ -104,6 +104,13 @@ def parse(data: dict | str) -> Question:
     ident = data.get("id")
     if not isinstance(ident, str) or not ID.match(ident):
         raise QuestionError("bad_id", id=str(ident))
+    return data, ident
+
+
+def parse(data: dict | str) -> Question:
+    """The question ``data`` describes (a dict, or TOML text); QuestionError if it cannot be
+    asked, naming what is wrong."""
+    data, ident = table_with_id(data)
     kind = data.get("kind", "single")
     if kind not in KINDS:
         raise QuestionError("bad_kind", id=ident, kind=str(kind), kinds=", ".join(KINDS))

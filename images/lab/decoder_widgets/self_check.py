@@ -25,10 +25,14 @@ def quiz(data, *, language: str | None = None) -> widgets.Widget:
     try:
         question = questions.parse(data)
     except questions.QuestionError as error:
-        reason = say(error.key, language, **error.params)
-        return widgets.HTML(f"<p class='decoder-problem' role='alert'>"
-                            f"{rich(say('problem', language, reason=reason))}</p>")
+        return problem_shown(say(error.key, language, **error.params), language)
     return Quiz(question, language).box
+
+
+def problem_shown(reason: str, language: str) -> widgets.HTML:
+    """What a widget an author got wrong shows in its place: the reason, and whom to tell."""
+    return widgets.HTML(f"<p class='decoder-problem' role='alert'>"
+                        f"{rich(say('problem', language, reason=reason))}</p>")
 
 
 def say(key: str, language: str, **params) -> str:
