@@ -27,13 +27,15 @@ MAX_FILES = 50  # files in one submission
 MAX_DEPTH = 3  # folders in a file's name, itself included
 
 PARAMETERS = {"assignment": r"[A-Za-z0-9_.\-]{1,100}", "submission": r"\d{1,18}",
-              "batch": r"\w{1,64}", "review": r"\d{1,18}"}
+              "batch": r"\w{1,64}", "review": r"\d{1,18}",
+              "question": r"[a-z0-9][a-z0-9\-]{0,79}"}
 ROUTES = {
     "health": "health",
     "assignments": "assignments",
     "release_files": "assignments/{assignment}/files",
     "submit": "assignments/{assignment}/submissions",
     "my_submissions": "submissions",
+    "self_check": "self-checks/{question}",
     "feedback": "submissions/{submission}/feedback",
     "all_submissions": "instructor/assignments/{assignment}/submissions",
     "regrade": "instructor/assignments/{assignment}/regrade",

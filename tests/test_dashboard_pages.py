@@ -15,6 +15,7 @@ import time
 import uuid
 
 import pytest
+import requests
 
 from decoder import origins, protocol
 from decoder.dashboard import badges
@@ -195,3 +196,27 @@ def other_learner_cannot_open(platform, badge: str) -> bool:
     other = Pages(platform.signed_up("yoan"))
     return other.get(f"/badges/{badge}").status_code == 404 and \
         other.get(f"/badges/{badge}.jwt").status_code == 404
+
+
+def test_shared_self_check_answers_reach_the_instructors_as_counts_without_names(platform):
+    def share(learner, question: str, body) -> requests.Response:
+        return requests.post(
+            protocol.service_url(platform.settings.course_service_url)
+            + protocol.API + f"self-checks/{question}", json=body,
+            headers={"Authorization": f"token {api_token(learner)}"}, timeout=60)
+
+    awa, ben = platform.signed_up("awa"), platform.signed_up("ben")
+    assert share(awa, "s1-lecon-variable", {"tries": 1, "right": False}).status_code == 200
+    assert share(awa, "s1-lecon-variable", {"tries": 2, "right": True}).status_code == 200
+    assert share(ben, "s1-lecon-variable", {"tries": 2, "right": False}).status_code == 200
+    refused = share(ben, "s1-lecon-variable", {"tries": 1, "right": True, "nom": "ben"})
+    assert refused.status_code == 400 and "mal formée" in refused.json()["message"]
+    assert share(ben, "Pas Une Question", {"tries": 1, "right": True}).status_code == 404
+    staff = instructor(platform)
+    assert "Questions des leçons" in staff.text("/staff/")
+    page = staff.text("/staff/self-checks")
+    row = re.search(r"<tr><td><code>s1-lecon-variable</code></td>((?:<td>\d+</td>){5})</tr>",
+                    page)
+    assert row and re.findall(r"\d+", row.group(1)) == ["2", "0", "1", "1", "0"]
+    assert awa.name not in page and ben.name not in page
+    assert Pages(awa).get("/staff/self-checks").status_code == 403

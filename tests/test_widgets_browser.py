@@ -17,6 +17,8 @@ from playwright.sync_api import expect
 from decoder.settings import PROJECT_ROOT
 from tests.a11y import assert_accessible
 from tests.browsers import log_in_to_lab, new_page
+from tests.hubclient import demo_account
+from tests.pages import Pages
 from tests.unit.test_parsons import PANIER, parsons
 from tests.unit.test_quiz import MULTIPLE, SINGLE
 
@@ -137,13 +139,18 @@ def test_a_learner_answers_self_check_questions_by_keyboard_and_mouse(platform, 
     expect(single).to_contain_text("Vérifiez votre compréhension", timeout=60_000)
     expect(multiple).to_be_visible()
 
+    # asked once: may the tries be shared with the instructors (counts, no names)? Yes
+    expect(single).to_contain_text("combien de personnes la réussissent")
+    single.get_by_role("button", name="Oui, partager").click()
+    expect(single).to_contain_text("Vos réponses seront comptées, sans votre nom.")
+
     # keyboard only: arrows choose in the group, Tab reaches « Vérifier », Entrée checks
     single.locator("input[type=radio]").first.focus()
     page.keyboard.press("ArrowDown")
     expect(single.locator("input[type=radio]").nth(1)).to_be_checked()
     tab_to(page, single.get_by_role("button", name="Vérifier"))
     page.keyboard.press("Enter")
-    told = single.locator("[role=status]")
+    told = single.locator("[role=status]").first  # (the consent said, below, is another)
     expect(told).to_contain_text("il vous reste 1 essai")
     expect(told).to_contain_text("Sans guillemets, ce n'est pas un texte")
     # the mouse: the right option, then « Vérifier »
@@ -159,7 +166,7 @@ def test_a_learner_answers_self_check_questions_by_keyboard_and_mouse(platform, 
     expect(multiple.locator("input[type=checkbox]").nth(2)).to_be_checked()
     tab_to(page, multiple.get_by_role("button", name="Vérifier"))
     page.keyboard.press("Enter")
-    expect(multiple.locator("[role=status]")).to_contain_text("Bravo")
+    expect(multiple.locator("[role=status]").first).to_contain_text("Bravo")
     assert_accessible(page, "self-check questions", region=".decoder-quiz")
 
     # the step-by-step visualiser, by keyboard: « Suivant ▶ » twice, then a step to go to
@@ -213,6 +220,13 @@ def test_a_learner_answers_self_check_questions_by_keyboard_and_mouse(platform, 
     expect(table.locator("tbody tr").first).to_contain_text("à revoir")
     assert_accessible(exercise, "appel attendu obtenu", region=".decoder-try")
     exercise.close()
+
+    # the tries reached the course service from the kernel: the instructors see counts only
+    staff = Pages(demo_account(platform.settings, "formatrice"))
+    counted = staff.text("/staff/self-checks")
+    assert re.search(r"<code>s1-print</code></td><td>1</td><td>0</td><td>1</td>", counted), \
+        counted[-800:]
+    assert learner.name not in counted
 
     # what the learner did is in their home, and comes back with a new kernel
     kept = container.exec_run(["cat", "/home/jovyan/.decoder/widgets.json"], user="1000")

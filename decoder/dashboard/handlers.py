@@ -85,6 +85,16 @@ class Dashboard(ViewHandler):
         self.show(page)
 
 
+class SelfChecksPage(ViewHandler):
+    @web.authenticated
+    async def get(self):
+        try:
+            state = await self.call(self.view.self_checks_state, self.run())
+        except Refused as refused:
+            return self.show_refusal(refused)
+        self.show(pages.self_checks_page(state, self.language))
+
+
 @functools.lru_cache(maxsize=8)
 def gzipped(text: str) -> bytes:
     """The export's text, compressed (kept for the few texts the view's snapshots keep: the same
@@ -143,6 +153,7 @@ def page_routes(prefix: str) -> list:
         (f"{base}/feedback/latest", LatestFeedback),
         (f"{base}/staff/?", Dashboard),
         (f"{base}/staff/export.csv", Export),
+        (f"{base}/staff/self-checks", SelfChecksPage),
         (f"{base}/staff/hidden/{NAME}", ReleaseHidden),
     ]
 

@@ -91,7 +91,9 @@ def dashboard_page(state: dict, xsrf: str, language: str) -> str:
     parts = [f"<h1>{t('dashboard_title')}</h1>", runs, f"<p id='weeks'>{weeks}</p>",
              f"<p>{t('learners', n=state['learners'])} · "
              f"<a id='export-spreadsheet' href='{spreadsheet}'>{t('export_spreadsheet')}</a> · "
-             f"<a id='export' href='{export}'>{t('export')}</a></p>"]
+             f"<a id='export' href='{export}'>{t('export')}</a> · "
+             f"<a id='self-checks-link' href='{SERVICE}/staff/self-checks{query()}'>"
+             f"{t('sc_link')}</a></p>"]
     cards = []
     for item in state["exercises"]:
         assignment = item.assignment
@@ -128,6 +130,26 @@ def dashboard_page(state: dict, xsrf: str, language: str) -> str:
         f"<table id='at-risk'><tbody>{risky}</tbody></table>" if risky
         else f"<p>{t('nobody_at_risk')}</p>"))
     return page(language, say("dashboard.dashboard_title", language), "\n".join(parts))
+
+
+def self_checks_page(state: dict, language: str) -> str:
+    """The lessons' self-check questions as the class answered them, the most missed first:
+    counts only (learners shared them by consent; no name is kept in this view)."""
+    def t(key: str, **params) -> str:
+        return escape(say(f"dashboard.{key}", language, **params))
+
+    rows = "".join(
+        f"<tr><td><code>{escape(q.question)}</code></td><td>{q.learners}</td>"
+        f"<td>{q.first_try}</td><td>{q.second_try}</td><td>{q.missed}</td>"
+        f"<td>{q.trying}</td></tr>" for q in state["questions"])
+    table = (f"<table id='self-checks'><thead><tr><th scope='col'>{t('sc_question')}</th>"
+             f"<th scope='col'>{t('sc_learners')}</th><th scope='col'>{t('sc_first')}</th>"
+             f"<th scope='col'>{t('sc_second')}</th><th scope='col'>{t('sc_missed')}</th>"
+             f"<th scope='col'>{t('sc_trying')}</th></tr></thead><tbody>{rows}</tbody></table>"
+             if rows else f"<p>{t('sc_none')}</p>")
+    body = (f"<h1>{t('sc_title')}</h1><p>{t('sc_intro', run=state['run'].name)}</p>{table}"
+            f"<p><a href='{SERVICE}/staff/'>{t('sc_back')}</a></p>")
+    return page(language, say("dashboard.sc_title", language), body)
 
 
 def badge_page(badge: dict, language: str) -> str:

@@ -15,6 +15,7 @@ from ..peer.service import PeerService
 from ..service.marks import Marks, marked_score
 from ..service.rules import Refused
 from ..service.runs import Courses
+from ..service.self_checks import SelfChecks
 from ..service.service import Identity
 from ..service.snapshots import Snapshots
 from ..service.store import Store
@@ -40,6 +41,7 @@ class CourseView:
         self._marks = marks or dict
         self._marks_version = marks_version or (lambda: None)
         self.snapshots = Snapshots()
+        self.self_checks = SelfChecks(store.engine)
 
     def history(self, course: Course, username: str | None = None) -> list[dict]:
         """The store's history of the course's run, each graded score counting the
@@ -174,6 +176,14 @@ class CourseView:
                 "peer": peer, "released": self.store.released_hidden(run=run.name),
                 "at_risk": progress.at_risk(people, found, now, since=run.at(
                     course.rhythm[0].opens))}
+
+    def self_checks_state(self, who: Identity, run: str | None = None) -> dict:
+        """The lessons' self-check questions as the class answered them: counts, no names."""
+        self._teacher(who)
+        course = self.course_of(run)
+        return {"run": course.run,
+                "questions": self.self_checks.summary(course.run.name,
+                                                      set(self._instructors()))}
 
     def export(self, who: Identity, week: int | None = None, run: str | None = None,
                spreadsheet: bool = False) -> str:

@@ -134,6 +134,14 @@ class Submissions(ApiHandler):
         return self.service.submit(who, name, self.body())
 
 
+class SelfCheck(ApiHandler):
+    """A lesson's self-check answer, from the learner's kernel (by their consent)."""
+
+    async def post(self, question):
+        await self.answer(lambda who: self.service.record_self_check(who, question,
+                                                                     self.body()))
+
+
 class MySubmissions(ApiHandler):
     async def get(self):
         await self.answer(self.service.submissions, self.get_argument("assignment", None))
@@ -190,6 +198,7 @@ class ExportApi(StaffApiHandler):
 HANDLERS = {  # protocol.ROUTES: route name -> handler
     "health": Health, "assignments": Assignments, "release_files": ReleaseFiles,
     "submit": Submissions, "my_submissions": MySubmissions, "feedback": Feedback,
+    "self_check": SelfCheck,
     "all_submissions": AllSubmissions, "regrade": Regrade, "release_hidden": ReleaseHidden,
     "batch": Batch, "export": ExportApi,
 }

@@ -18,7 +18,10 @@ QUERY = {  # the query arguments each route reads
 }
 FILES = {"type": "object", "required": ["files"], "properties": {"files": {
     "type": "object", "additionalProperties": {"type": "string", "format": "byte"}}}}
-BODIES = {"submit": FILES, "regrade": {"type": "object"}, "release_hidden": {"type": "object"}}
+BODIES = {"submit": FILES, "regrade": {"type": "object"}, "release_hidden": {"type": "object"},
+          "self_check": {"type": "object", "required": ["tries", "right"], "properties": {
+              "tries": {"type": "integer", "minimum": 1, "maximum": 2},
+              "right": {"type": "boolean"}}}}
 
 
 def methods_of(handler: type[web.RequestHandler]) -> list[str]:

@@ -27,6 +27,7 @@ from .gradebook import CourseGradebook
 from .marks import Marks, marked_score, naive_utc, read_marks, with_marks
 from .rules import Refused, assignment_open, check_submission, submitted_files
 from .runs import Courses
+from .self_checks import SelfChecks, answer_of
 from .snapshots import Snapshots
 from .store import Store
 
@@ -59,6 +60,7 @@ class CourseService:
                                          settings.course_config)
         self._marks = Snapshots(keep=2)
         self.earlier_marks = EarlierMarks(store.engine)
+        self.self_checks = SelfChecks(store.engine)
 
     @property
     def course(self) -> Course:
@@ -97,6 +99,18 @@ class CourseService:
                                       self.settings.course_config,
                                       self.storage / "templates")
         return template / "release" / name
+
+    def record_self_check(self, who: Identity, question: str, payload: object) -> dict:
+        """A learner's tries at a lesson's self-check question, sent by their kernel because
+        they agreed to share them (decoder_widgets' quiz); counted without their name."""
+        if who.kind != "user":
+            raise Refused(403, "learners_only")
+        try:
+            tries, right = answer_of(payload)
+        except protocol.PayloadError as error:
+            raise Refused(400, error.key, **error.params) from None
+        self.self_checks.record(self.course.run.name, who.name, question, tries, right)
+        return {"ok": True}
 
     def release_files(self, who: Identity, name: str) -> dict:
         course = self.course

@@ -136,7 +136,7 @@ def home(tmp_path, monkeypatch):
 
 def test_the_widget_judges_keeps_and_restores_a_learners_tries(home):
     box = quiz_module.quiz(SINGLE, language="fr")
-    heading, choices, check, told = box.children
+    heading, choices, check, told, _consent = box.children
     assert "Vérifiez votre compréhension" in heading.value and "<code>" in heading.value
     assert check.description == "Vérifier"
     check.click()  # nothing chosen: no try spent
@@ -218,3 +218,71 @@ def judged(problem: parsons.Problem, arrangement: parsons.Arrangement) -> parson
     ran = stepper.run(arrangement.program(problem), namespace)
     values = {name: namespace[name] for name, _ in problem.checks if name in namespace}
     return parsons.judge(problem, arrangement, ran.printed, ran.error, ran.cut, values)
+
+
+@pytest.fixture
+def course_service(monkeypatch):
+    """A stand-in for the course service's one route the kernel calls (the real service is
+    tested in test_course_service.py): what it receives."""
+    import http.server
+    import threading
+
+    received = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.path, self.headers["Authorization"], json.loads(body)))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("DECODER_COURSE_URL", f"http://127.0.0.1:{server.server_port}/services/course/")
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "le-jeton-du-serveur")
+    yield received
+    server.shutdown()
+
+
+def wait_for(received: list, count: int, seconds: float = 10) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while len(received) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_tries_are_shared_only_once_the_learner_agreed(home, course_service):
+    box = quiz_module.quiz(SINGLE, language="fr")
+    consent = box.children[4]
+    assert "combien de personnes la réussissent" in consent.children[0].value
+    box.children[1].value = 1
+    box.children[2].click()  # no answer to the consent yet: nothing is sent
+    yes, no = consent.children[1].children
+    yes.click()
+    assert "Merci" in consent.children[0].value
+    box.children[1].value = 0
+    box.children[2].click()
+    wait_for(course_service, 1)
+    assert course_service == [("/services/course/api/self-checks/s1-print",
+                               "token le-jeton-du-serveur", {"tries": 2, "right": True})]
+    box.children[1].value = 2
+    box.children[2].click()  # over: looking at another option's explanation sends nothing
+    other = quiz_module.quiz(OUTPUT, language="fr")
+    assert other.children[4].value == ""  # asked once for all questions
+    other.children[1].value = "6"
+    other.children[2].click()
+    wait_for(course_service, 2)
+    assert course_service[1][2] == {"tries": 1, "right": True} and len(course_service) == 2
+
+
+def test_a_learner_who_says_no_shares_nothing(home, course_service):
+    box = quiz_module.quiz(SINGLE, language="fr")
+    box.children[4].children[1].children[1].click()  # « Non merci »
+    box.children[1].value = 0
+    box.children[2].click()
+    wait_for(course_service, 1, seconds=1)  # (the sending thread had its chance)
+    assert course_service == [] and json.loads(home.read_text())["consent:self-checks"] is False

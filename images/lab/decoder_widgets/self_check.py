@@ -13,7 +13,7 @@ import ipywidgets as widgets
 
 from decoder import messages
 
-from . import questions, saved
+from . import questions, saved, sharing
 
 PREFIX = "quiz:"
 
@@ -64,9 +64,33 @@ class Quiz:
                                     tooltip=say("check_tip", language))
         self.check.on_click(lambda _: self.submit())
         self.told = widgets.HTML()
-        self.box = widgets.VBox([self.heading, self.choices, self.check, self.told])
+        self.consent = self._consent()
+        self.box = widgets.VBox([self.heading, self.choices, self.check, self.told,
+                                 self.consent])
         self.box.add_class("decoder-quiz")
         self._show_state()
+
+    def _consent(self) -> widgets.Widget:
+        """Asked once, at the first question: may the tries be shared (counts, no names)?"""
+        if sharing.decided() is not None:
+            return widgets.HTML()
+        language = self.language
+        asked = widgets.HTML(f"<p><em>{html.escape(say('consent_question', language), quote=False)}"
+                             "</em></p>")
+        yes = widgets.Button(description=say("consent_yes", language),
+                             layout=widgets.Layout(width="auto"))
+        no = widgets.Button(description=say("consent_no", language),
+                            layout=widgets.Layout(width="auto"))
+        row = widgets.VBox([asked, widgets.HBox([yes, no])])
+
+        def answer(agree: bool) -> None:
+            sharing.decide(agree)
+            said = say("consent_said_yes" if agree else "consent_said_no", language)
+            row.children = [widgets.HTML(f"<p role='status'>{html.escape(said, quote=False)}"
+                                         "</p>")]
+        yes.on_click(lambda _: answer(True))
+        no.on_click(lambda _: answer(False))
+        return row
 
     def _choices(self) -> widgets.Widget:
         q = self.question
@@ -112,9 +136,12 @@ class Quiz:
         if not questions.answered(self.question, answer):
             self.told.value = self._live(f"<p>{say('choose_first', self.language)}</p>")
             return
+        before = self.state.tries
         self.state, verdict = questions.attempt(self.question, self.state, answer)
         saved.save(PREFIX + self.question.id, self.state.__dict__)
         self._tell(verdict)
+        if self.state.tries != before:  # a try spent (not a look at another option after)
+            sharing.send(self.question.id, self.state.tries, self.state.right)
 
     def _show_state(self) -> None:
         if self.state.tries:
