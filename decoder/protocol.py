@@ -36,6 +36,7 @@ ROUTES = {
     "submit": "assignments/{assignment}/submissions",
     "my_submissions": "submissions",
     "self_check": "self-checks/{question}",
+    "hints": "assignments/{assignment}/hints",
     "feedback": "submissions/{submission}/feedback",
     "all_submissions": "instructor/assignments/{assignment}/submissions",
     "regrade": "instructor/assignments/{assignment}/regrade",

@@ -220,3 +220,23 @@ def test_shared_self_check_answers_reach_the_instructors_as_counts_without_names
     assert row and re.findall(r"\d+", row.group(1)) == ["2", "0", "1", "1", "0"]
     assert awa.name not in page and ben.name not in page
     assert Pages(awa).get("/staff/self-checks").status_code == 403
+
+
+def test_hints_opened_are_counted_for_open_exercises_and_written_in_the_export(platform):
+    def opened(learner, assignment: str, body) -> requests.Response:
+        return requests.post(
+            protocol.service_url(platform.settings.course_service_url)
+            + protocol.route("hints", assignment=assignment), json=body,
+            headers={"Authorization": f"token {api_token(learner)}"}, timeout=60)
+
+    cleo = platform.signed_up("cleo")
+    submit_right(platform, cleo, ["s1-bonjour"])  # (the export lists who worked in the run)
+    assert opened(cleo, "s1-calculs", {"opened": 2}).status_code == 200
+    assert opened(cleo, "s1-calculs", {"opened": 1}).status_code == 200  # never goes down
+    assert opened(cleo, "s1-calculs", {"opened": 9}).status_code == 400
+    assert opened(cleo, "pas-un-exercice", {"opened": 1}).status_code == 404
+    assert opened(cleo, "s4-balise", {"opened": 1}).status_code == 403  # week 4 not open yet
+    rows = list(csv.DictReader(io.StringIO(instructor(platform).get(
+        "/staff/export.csv?week=1").text)))
+    mine = {r["assignment"]: r["hints_opened"] for r in rows if r["student_id"] == cleo.name}
+    assert mine["s1-calculs"] == "2" and mine["s1-bonjour"] == "0"

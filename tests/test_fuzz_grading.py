@@ -96,7 +96,8 @@ def test_any_accepted_notebook_is_graded_and_said(platform):
         while store.submission(submission)["state"] not in ("done", "failed"):
             assert time.monotonic() < deadline, "not graded in time"
             time.sleep(0.3)
-        assert store.submission(submission)["state"] == "done", "grading itself broke"
+        assert store.submission(submission)["state"] == "done", \
+            f"grading itself broke: {[job['error'] for job in store.jobs_of(submission)]}"
         feedback = requests.get(url + protocol.route("feedback", submission=submission),
                                 headers={"Authorization": f"token {token}"}, timeout=60)
         assert feedback.status_code == 200, feedback.text

@@ -7,6 +7,8 @@ traceback."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 
@@ -25,6 +27,8 @@ from tests.unit.test_quiz import MULTIPLE, SINGLE
 pytestmark = [pytest.mark.docker, pytest.mark.browser]
 
 NOTEBOOK = "essai-questions.ipynb"
+HINTS = {"id": "s1-bonjour", "hints": ["Une fonction renvoie avec return.",
+                                       "Assemblez le texte : \"Bonjour, \" + prenom + \" !\""]}
 TARIF = PROJECT_ROOT / "course" / "source" / "s2-tarif" / "s2-tarif.ipynb"
 STEPS = ("courses = []\nfor article in ['pain', 'lait']:\n    courses.append(article)\n"
          "print(courses)\n")  # 8 steps: 1, 2, 3, 2, 3, 2, 4, the end
@@ -66,6 +70,8 @@ def lesson_with_questions() -> str:
             f"from decoder_widgets import remettre_en_ordre\nremettre_en_ordre({PANIER!r})"),
         nbformat.v4.new_code_cell(
             'from decoder_widgets import predisez\npredisez("essai-predire", "print(6 * 7)")'),
+        nbformat.v4.new_code_cell(
+            f"from decoder_widgets import indices\nindices({HINTS!r})"),
         nbformat.v4.new_code_cell('prenom = "Samia"\nprint(prenon)'),  # a beginner's error
     ]
     return nbformat.writes(notebook)
@@ -196,6 +202,14 @@ def test_a_learner_answers_self_check_questions_by_keyboard_and_mouse(platform, 
     expect(predict.locator("[role=status]")).to_contain_text("Exactement ce que vous aviez prévu")
     assert_accessible(page, "predict then run", region=".decoder-predict")
 
+    # a hint, one at a time; the count reaches the instructors' export
+    hints = page.locator(".decoder-hints")
+    hints.get_by_role("button", name="Un indice (1 sur 2)").click()
+    expect(hints).to_contain_text("Une fonction renvoie avec return.")
+    expect(hints.get_by_role("button", name="Un indice (2 sur 2)")).to_be_visible()
+    expect(hints).not_to_contain_text("Assemblez le texte")
+    assert_accessible(page, "hints", region=".decoder-hints")
+
     # an error in a cell: explained in plain French above Python's own traceback
     explained = page.locator(".decoder-error")
     expect(explained).to_contain_text("Python ne connaît pas le nom « prenon »")
@@ -227,6 +241,9 @@ def test_a_learner_answers_self_check_questions_by_keyboard_and_mouse(platform, 
     assert re.search(r"<code>s1-print</code></td><td>1</td><td>0</td><td>1</td>", counted), \
         counted[-800:]
     assert learner.name not in counted
+    exported = csv.DictReader(io.StringIO(staff.get("/staff/export.csv?week=1").text))
+    assert {(r["assignment"], r["hints_opened"]) for r in exported
+            if r["student_id"] == learner.name} >= {("s1-bonjour", "1")}
 
     # what the learner did is in their home, and comes back with a new kernel
     kept = container.exec_run(["cat", "/home/jovyan/.decoder/widgets.json"], user="1000")

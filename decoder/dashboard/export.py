@@ -2,7 +2,8 @@
 first (``nbgrader export``: assignment, duedate, timestamp, student_id, last_name, first_name,
 email, raw_score, late_submission_penalty, score, max_score), then ours: the week, the kind of
 exercise, the peer grade of a peer-reviewed one, and the learner's grade of the week out of 100
-(course.toml's [grading]). ``late_submission_penalty`` is what nbgrader's late-submission plug-in
+(course.toml's [grading]), and how many of the exercise's hints they opened (informative:
+not penalised). ``late_submission_penalty`` is what nbgrader's late-submission plug-in
 took off (course.toml's [late], late.py): ``score`` is ``raw_score`` less it, as nbgrader's own
 export counts. Dates are those of the course run exported. A week's export holds that week's
 exercises; the whole course's export adds a row per learner, ``assignment = "cours"``, whose
@@ -25,7 +26,7 @@ from .progress import ExerciseState
 NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name",
                     "first_name", "email", "raw_score", "late_submission_penalty", "score",
                     "max_score"]
-OUR_COLUMNS = ["week", "kind", "peer_score", "peer_max_score", "week_grade"]
+OUR_COLUMNS = ["week", "kind", "peer_score", "peer_max_score", "week_grade", "hints_opened"]
 COURSE_ROW = "cours"
 
 
@@ -34,7 +35,8 @@ def grades_csv(course: Course, learners: list[str],
                submitted_at: Mapping[tuple[str, str], str],
                peer_points: Mapping[tuple[str, str], int | None],
                week_grades: Mapping[str, Mapping[int, float]], week: int | None = None,
-               open_weeks: set[int] | None = None, spreadsheet: bool = False) -> str:
+               open_weeks: set[int] | None = None, spreadsheet: bool = False,
+               hints: Mapping[tuple[str, str], int] | None = None) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n", delimiter=";" if spreadsheet else ",")
     def _number(value) -> str:
@@ -60,13 +62,14 @@ def grades_csv(course: Course, learners: list[str],
                 _number(peer) if assignment.peer_reviewed else "",
                 _number(assignment.points) if assignment.peer_reviewed else "",
                 _number(week_grades[learner][assignment.week]),
+                (hints or {}).get((learner, assignment.name), 0),
             ])
         if week is None:
             weeks = [grade for number, grade in week_grades[learner].items()
                      if open_weeks is None or number in open_weeks]
             mean = sum(weeks) / len(weeks) if weeks else 0.0
             writer.writerow([COURSE_ROW, "", "", learner, "", "", "", "", 0, "", "", "",
-                             "course", "", "", _number(round(mean, 1))])
+                             "course", "", "", _number(round(mean, 1)), ""])
     return ("\ufeff" if spreadsheet else "") + out.getvalue()
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from .. import late
 from ..course import Course
 from ..peer.service import PeerService
+from ..service.hints_opened import HintsOpened
 from ..service.marks import Marks, marked_score
 from ..service.rules import Refused
 from ..service.runs import Courses
@@ -42,6 +43,7 @@ class CourseView:
         self._marks_version = marks_version or (lambda: None)
         self.snapshots = Snapshots()
         self.self_checks = SelfChecks(store.engine)
+        self.hints = HintsOpened(store.engine)
 
     def history(self, course: Course, username: str | None = None) -> list[dict]:
         """The store's history of the course's run, each graded score counting the
@@ -190,7 +192,8 @@ class CourseView:
         """The grades as CSV (``spreadsheet``: for a spreadsheet in French, export.py)."""
         self._teacher(who)
         course = self.course_of(run)
-        return self.snapshots.get(self._state_key(course, "export", week, spreadsheet),
+        return self.snapshots.get(self._state_key(course, "export", week, spreadsheet,
+                                                  self.hints.version()),
                                   lambda: self._export(course, week, spreadsheet))
 
     def _export(self, course: Course, week: int | None, spreadsheet: bool) -> str:
@@ -204,7 +207,8 @@ class CourseView:
         weeks = {name: progress.week_grades(course, name, found, peer) for name in names}
         opened = {w.number for w in course.open_weeks(self.now())}
         return export.grades_csv(course, names, found, submitted, peer, weeks, week,
-                                 open_weeks=opened, spreadsheet=spreadsheet)
+                                 open_weeks=opened, spreadsheet=spreadsheet,
+                                 hints=self.hints.of_run(course.run.name))
 
     # ---- learners ----
 

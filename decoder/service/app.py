@@ -142,6 +142,13 @@ class SelfCheck(ApiHandler):
                                                                      self.body()))
 
 
+class Hints(ApiHandler):
+    """How many hints of an exercise a learner opened, from their kernel."""
+
+    async def post(self, name):
+        await self.answer(lambda who: self.service.record_hints(who, name, self.body()))
+
+
 class MySubmissions(ApiHandler):
     async def get(self):
         await self.answer(self.service.submissions, self.get_argument("assignment", None))
@@ -198,7 +205,7 @@ class ExportApi(StaffApiHandler):
 HANDLERS = {  # protocol.ROUTES: route name -> handler
     "health": Health, "assignments": Assignments, "release_files": ReleaseFiles,
     "submit": Submissions, "my_submissions": MySubmissions, "feedback": Feedback,
-    "self_check": SelfCheck,
+    "self_check": SelfCheck, "hints": Hints,
     "all_submissions": AllSubmissions, "regrade": Regrade, "release_hidden": ReleaseHidden,
     "batch": Batch, "export": ExportApi,
 }

@@ -21,7 +21,9 @@ FILES = {"type": "object", "required": ["files"], "properties": {"files": {
 BODIES = {"submit": FILES, "regrade": {"type": "object"}, "release_hidden": {"type": "object"},
           "self_check": {"type": "object", "required": ["tries", "right"], "properties": {
               "tries": {"type": "integer", "minimum": 1, "maximum": 2},
-              "right": {"type": "boolean"}}}}
+              "right": {"type": "boolean"}}},
+          "hints": {"type": "object", "required": ["opened"], "properties": {
+              "opened": {"type": "integer", "minimum": 1, "maximum": 4}}}}
 
 
 def methods_of(handler: type[web.RequestHandler]) -> list[str]:

@@ -24,6 +24,7 @@ from . import feedback
 from .earlier_marks import EarlierMarks
 from .files import folder_files, write_submission
 from .gradebook import CourseGradebook
+from .hints_opened import HintsOpened, opened_of
 from .marks import Marks, marked_score, naive_utc, read_marks, with_marks
 from .rules import Refused, assignment_open, check_submission, submitted_files
 from .runs import Courses
@@ -61,6 +62,7 @@ class CourseService:
         self._marks = Snapshots(keep=2)
         self.earlier_marks = EarlierMarks(store.engine)
         self.self_checks = SelfChecks(store.engine)
+        self.hints = HintsOpened(store.engine)
 
     @property
     def course(self) -> Course:
@@ -110,6 +112,20 @@ class CourseService:
         except protocol.PayloadError as error:
             raise Refused(400, error.key, **error.params) from None
         self.self_checks.record(self.course.run.name, who.name, question, tries, right)
+        return {"ok": True}
+
+    def record_hints(self, who: Identity, name: str, payload: object) -> dict:
+        """How many hints of exercise ``name`` the learner opened (decoder_widgets' hints),
+        for the instructors' export; a count only ever rises."""
+        if who.kind != "user":
+            raise Refused(403, "learners_only")
+        course = self.course
+        self._gradable(name, course)
+        try:
+            opened = opened_of(payload)
+        except protocol.PayloadError as error:
+            raise Refused(400, error.key, **error.params) from None
+        self.hints.record(course.run.name, who.name, name, opened)
         return {"ok": True}
 
     def release_files(self, who: Identity, name: str) -> dict:

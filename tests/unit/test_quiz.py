@@ -15,7 +15,7 @@ from decoder import messages
 from decoder.settings import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT / "images" / "lab"))
-from decoder_widgets import parsons, questions, saved, stepper  # noqa: E402
+from decoder_widgets import hints, parsons, questions, saved, stepper  # noqa: E402
 from decoder_widgets import self_check as quiz_module  # noqa: E402
 
 SINGLE = """
@@ -177,12 +177,14 @@ def test_what_a_learner_writes_is_shown_as_text(home):
 QUIZ_BLOCK = re.compile(r'quiz\("""\n(.*?)"""\)', re.S)
 PARSONS_BLOCK = re.compile(r'remettre_en_ordre\("""\n(.*?)"""\)', re.S)
 PREDICT_ID = re.compile(r'predisez\(\s*"([^"]*)"')
+HINTS_BLOCK = re.compile(r'indices\("""\n(.*?)"""\)', re.S)
 
 
 def test_the_authoring_guides_examples_and_the_courses_questions_can_be_asked():
     guide = (PROJECT_ROOT / "docs" / "authoring.md").read_text(encoding="utf-8")
     assert len([questions.parse(block) for block in QUIZ_BLOCK.findall(guide)]) >= 2
     problems = [parsons.parse(block) for block in PARSONS_BLOCK.findall(guide)]
+    assert [hints.parse(block)[0] for block in HINTS_BLOCK.findall(guide)] == ["s2-tarif"]
     ids = []
     for path in sorted((PROJECT_ROOT / "course").rglob("*.ipynb")):
         for cell in nbformat.read(path, 4).cells:

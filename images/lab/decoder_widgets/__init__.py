@@ -17,10 +17,11 @@ fetched), usable with the keyboard. Errors in cells are explained by beginner_er
 IPython extension the lab's kernels load). See docs/authoring.md.
 """
 
+from .hints import indices
 from .parsons_widget import remettre_en_ordre
 from .predict import predisez
 from .self_check import quiz
 from .stepper_widget import pas_a_pas
 from .try_tests import essayer
 
-__all__ = ["essayer", "pas_a_pas", "predisez", "quiz", "remettre_en_ordre"]
+__all__ = ["essayer", "indices", "pas_a_pas", "predisez", "quiz", "remettre_en_ordre"]
