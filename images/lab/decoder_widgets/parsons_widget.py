@@ -12,7 +12,7 @@ import ipywidgets as widgets
 from decoder import messages
 
 from . import parsons, questions, saved, stepper
-from .self_check import problem_shown, rich
+from .self_check import problem_shown, rich, say
 
 PREFIX = "parsons:"
 STYLE = ("<style>.decoder-parsons .widget-radio-box label {font-family: monospace; "
@@ -27,10 +27,6 @@ def remettre_en_ordre(data, *, language: str | None = None) -> widgets.Widget:
     except questions.QuestionError as error:
         return problem_shown(say(error.key, language, **error.params), language)
     return Parsons(problem, language).box
-
-
-def say(key: str, language: str, **params) -> str:
-    return messages.say(f"widgets.{key}", language, **params)
 
 
 class Parsons:

@@ -14,7 +14,7 @@ from decoder import messages
 
 from . import saved, stepper
 from .questions import ID
-from .self_check import problem_shown
+from .self_check import problem_shown, say
 
 PREFIX = "predict:"
 
@@ -34,10 +34,6 @@ def predisez(ident: str, code: str, *, language: str | None = None) -> widgets.W
 def text(value: str) -> str:
     """Text as element content (never an attribute here)."""
     return html.escape(value, quote=False)
-
-
-def say(key: str, language: str, **params) -> str:
-    return messages.say(f"widgets.{key}", language, **params)
 
 
 class Predict:
@@ -77,7 +73,8 @@ class Predict:
     def execute(self) -> None:
         if not self.prediction.value.strip():
             return
-        namespace = _notebook_namespace()
+        # the notebook's variables, a copy: the program does not change them
+        namespace = stepper.notebook_namespace(private=False)
         ran = stepper.run(self.code, namespace)
         printed = ran.printed
         if ran.error:
@@ -107,16 +104,3 @@ class Predict:
 
 def _lines(text: str) -> list[str]:
     return [line.rstrip() for line in text.strip().splitlines()]
-
-
-def _notebook_namespace() -> dict:
-    """The notebook's own variables (the program may use them), or a fresh one outside a
-    kernel. A copy: the prediction's program does not change the notebook's variables."""
-    try:
-        from IPython import get_ipython
-        shell = get_ipython()
-    except ImportError:
-        shell = None
-    if shell is None:
-        return {}
-    return {name: value for name, value in shell.user_ns.items() if not name.startswith("_")}

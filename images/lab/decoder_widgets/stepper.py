@@ -194,6 +194,20 @@ def run(source: str, namespace: dict, *, max_seconds: float = 3.0,
     return Ran(printed.text())
 
 
+def notebook_namespace(*, private: bool = True) -> dict:
+    """A copy of the notebook's variables (the learner's kernel), {} outside a kernel; without
+    ``private``, names starting with « _ » (IPython's own) are left out."""
+    try:
+        from IPython import get_ipython
+        shell = get_ipython()
+    except ImportError:
+        shell = None
+    if shell is None:
+        return {}
+    return {name: value for name, value in shell.user_ns.items()
+            if private or not name.startswith("_")}
+
+
 def _is_module(value) -> bool:
     return type(value).__name__ == "module"
 

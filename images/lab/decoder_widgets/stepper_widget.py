@@ -14,6 +14,7 @@ import ipywidgets as widgets
 from decoder import messages
 
 from . import stepper
+from .self_check import say
 
 
 def pas_a_pas(code: str, *, language: str | None = None,
@@ -21,10 +22,6 @@ def pas_a_pas(code: str, *, language: str | None = None,
     """Show ``code`` (a short program, as text) running step by step."""
     language = messages.known(language or messages.language_of_environment())
     return Stepper(stepper.trace(code.strip("\n") + "\n", max_steps=max_steps), language).box
-
-
-def say(key: str, language: str, **params) -> str:
-    return messages.say(f"widgets.{key}", language, **params)
 
 
 class Stepper:

@@ -21,7 +21,7 @@ import ipywidgets as widgets
 
 from decoder import messages
 
-from .stepper import Cut, TimeLimit
+from .stepper import Cut, TimeLimit, notebook_namespace
 
 SECONDS_PER_CHECK = 5.0
 
@@ -39,7 +39,7 @@ def essayer(*, language: str | None = None, notebook: str | None = None):
         return None
     tests = [visible(_source(cell)) for cell in cells if _is_visible_test(cell)]
     rows = []
-    namespace = _notebook_namespace()
+    namespace = notebook_namespace()
     for source in tests:
         rows += run_checks(source, dict(namespace), language)
     return widgets.HTML(table(rows, language))
@@ -135,12 +135,3 @@ def table(rows: list[tuple], language: str) -> str:
             f"<th scope='col'>{say('try_got')}</th><th scope='col'>{say('try_result')}</th>"
             f"</tr></thead><tbody>{body}</tbody></table>"
             f"<p><em>{say('try_note')}</em></p></div>")
-
-
-def _notebook_namespace() -> dict:
-    try:
-        from IPython import get_ipython
-        shell = get_ipython()
-    except ImportError:
-        shell = None
-    return dict(shell.user_ns) if shell is not None else {}
