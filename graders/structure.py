@@ -13,7 +13,12 @@ DeduplicateIds means to, and each repair is said to the learner:
   the fetched notebook has it; else the last, as DeduplicateIds does) and the copies become
   ordinary cells;
 - a cell that keeps its id gets the master's nbgrader metadata back (points, kind of cell):
-  points and locks are the master's, whatever the submission says.
+  points and locks are the master's, whatever the submission says;
+- an answer or test cell of the master's that is gone (deleted, or its metadata erased) is put
+  back, empty, after the master cell before it: nbgrader fills a test cell with the master's
+  tests; an answer put back stays empty (the learner's code elsewhere still runs). nbgrader
+  puts back a missing test cell itself, but fails for ever when the cell before it is gone too
+  (its OverwriteCells looks that one up in the submission).
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ from decoder.messages import message
 @dataclass(frozen=True)
 class Repair:
     """One cell put right: ``kind`` is « copy » (a second cell with a graded cell's id),
-    « unknown » (an id the master does not have) or « broken » (metadata not nbgrader's)."""
+    « unknown » (an id the master does not have), « broken » (metadata not nbgrader's) or
+    « missing » (an answer or test cell of the master's, put back)."""
 
     kind: str
     grade_id: str
@@ -93,4 +99,28 @@ def repaired(submitted: nbformat.NotebookNode,
                 cell.metadata.pop(flag, None)
         else:
             cell.metadata["nbgrader"] = dict(known[grade_id]["nbgrader"])
+    repairs += _put_back_missing(notebook, master)
     return notebook, repairs
+
+
+def _put_back_missing(notebook: nbformat.NotebookNode,
+                      master: nbformat.NotebookNode) -> list[Repair]:
+    """The master's answer and test cells that ``notebook`` (already put right) lacks, put
+    back empty, each after the master's cell before it (at the top when none is there)."""
+    repairs = []
+    previous = None  # the grade id of the master's cell before, among those with one
+    for master_cell in master.cells:
+        meta = _nbgrader(master_cell)
+        if not (isinstance(meta, dict) and isinstance(meta.get("grade_id"), str)):
+            continue
+        grade_id = meta["grade_id"]
+        places = {_nbgrader(c)["grade_id"]: n for n, c in enumerate(notebook.cells)
+                  if isinstance(_nbgrader(c), dict)}
+        if grade_id not in places and (meta.get("grade") or meta.get("solution")):
+            place = places[previous] + 1 if previous in places else 0
+            cell = (nbformat.v4.new_code_cell if master_cell.cell_type == "code"
+                    else nbformat.v4.new_markdown_cell)("", metadata={"nbgrader": dict(meta)})
+            notebook.cells.insert(place, cell)
+            repairs.append(Repair("missing", grade_id, place + 1))
+        previous = grade_id
+    return repairs

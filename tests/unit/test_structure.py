@@ -156,8 +156,12 @@ def bent(draw, released):
         if meta is not None:
             cell.metadata["nbgrader"] = meta
         notebook.cells.insert(draw(st.integers(0, len(notebook.cells))), cell)
-    if draw(st.booleans()):
-        notebook.cells.pop(draw(st.integers(0, len(notebook.cells) - 1)))
+    for _ in range(draw(st.integers(0, 3))):  # cells deleted, or their metadata erased
+        place = draw(st.integers(0, len(notebook.cells) - 1))
+        if len(notebook.cells) > 1 and draw(st.booleans()):
+            notebook.cells.pop(place)
+        else:
+            notebook.cells[place].metadata.pop("nbgrader", None)
     return notebook
 
 
@@ -175,3 +179,34 @@ def test_any_bent_notebook_passes_nbgrader_once_repaired(released, master, templ
         assert len(ids) == len(set(ids)) and graded <= set(ids)  # each graded cell, once
 
     passes()
+
+
+def test_gone_answer_and_test_cells_are_put_back_where_nbgrader_fails_without(
+        released, master, template, tmp_path):
+    """The answer cell's metadata erased (its code still runs, as an ordinary cell) and the
+    test after it deleted: nbgrader's OverwriteCells looks the answer up to put the test back
+    after it, and fails on every try (seen by the fuzz test of grading). Repaired, both are
+    back, empty, and nbgrader fills the test with the master's."""
+    notebook = copy.deepcopy(released)
+    answer = next(c for c in notebook.cells if c.metadata["nbgrader"].get("solution"))
+    del answer.metadata["nbgrader"]
+    first_test = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade"))
+    notebook.cells.remove(first_test)
+    with pytest.raises(KeyError):
+        sanitized(copy.deepcopy(notebook), template, tmp_path)
+    fixed, repairs = repaired(notebook, master)
+    test_id = first_test.metadata["nbgrader"]["grade_id"]
+    assert [(r.kind, r.grade_id) for r in repairs] == [("missing", "reponse"),
+                                                      ("missing", test_id)]
+    assert grade_ids(fixed) == grade_ids(released)  # each in the master's order
+    put_back = {c.metadata["nbgrader"]["grade_id"]: c for c in fixed.cells
+                if "nbgrader" in c.metadata}
+    assert put_back["reponse"].source == ""  # never the master's solution
+    assert answer.source in [c.source for c in fixed.cells]  # the learner's code still runs
+    result = sanitized(fixed, template, tmp_path)
+    master_test = next(c for c in master.cells
+                       if c.metadata["nbgrader"].get("grade_id") == test_id)
+    assert next(c for c in result.cells if c.metadata.get("nbgrader", {}).get(
+        "grade_id") == test_id).source == master_test.source
+    said = render(repairs[0].as_message(), "fr")
+    assert "« reponse »" in said and "remise, vide" in said
