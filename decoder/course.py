@@ -111,6 +111,19 @@ class LatePolicy:
 
 
 @dataclass(frozen=True)
+class HintPolicy:
+    """What an exercise's hints cost (course.toml's ``[hints]``): ``points_per_hint`` points
+    off an exercise's score per hint opened before the submission (never below 0); 0, the
+    default, leaves hints free: how many were opened is only told to the instructors."""
+
+    points_per_hint: float = 0.0
+
+    def penalty(self, opened: int, score: float) -> float:
+        """What ``opened`` hints take off ``score`` (pure)."""
+        return min(max(opened, 0) * self.points_per_hint, max(score, 0.0))
+
+
+@dataclass(frozen=True)
 class Course:
     title: str
     autograde_weight: float
@@ -121,6 +134,7 @@ class Course:
     badge_course: float = 60.0  # the course's badge: every week's, and a mean at least this
     time_zone: str = DEFAULT_TIME_ZONE  # of its runs, unless a run says otherwise
     late: LatePolicy = LatePolicy()
+    hints: HintPolicy = HintPolicy()
     run: Run | None = None
 
     def in_run(self, run: Run) -> Course:
@@ -287,7 +301,8 @@ def build(data: dict) -> Course:
                   assignments, badges.get("week", 60.0), badges.get("course", 60.0),
                   data.get("time_zone", DEFAULT_TIME_ZONE),
                   LatePolicy(late.get("penalty", "none"),
-                             float(late.get("points_per_hour", 0.0))))
+                             float(late.get("points_per_hour", 0.0))),
+                  HintPolicy(float(data.get("hints", {}).get("points_per_hint", 0.0))))
 
 
 def check_rules(course: Course, data: dict) -> list[tuple[tuple, dict]]:

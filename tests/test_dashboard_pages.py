@@ -13,6 +13,7 @@ import json
 import re
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
@@ -240,3 +241,44 @@ def test_hints_opened_are_counted_for_open_exercises_and_written_in_the_export(p
         "/staff/export.csv?week=1").text)))
     mine = {r["assignment"]: r["hints_opened"] for r in rows if r["student_id"] == cleo.name}
     assert mine["s1-calculs"] == "2" and mine["s1-bonjour"] == "0"
+
+
+def test_hints_cost_what_course_toml_says_and_only_those_opened_before_handing_in(platform):
+    """With [hints] points_per_hint = 0.5, two hints opened before a right answer take a point
+    off it: in the learner's list and feedback, in the export; a hint opened afterwards does
+    not (the submission keeps its count). Free again as soon as the file says 0."""
+    course_file = Path(platform.settings.course_file)
+    text = course_file.read_text(encoding="utf-8")
+    assert "points_per_hint = 0\n" in text
+    dina = platform.signed_up("dina")
+    token = api_token(dina)
+    service = protocol.service_url(platform.settings.course_service_url)
+    answer = requests.post(service + protocol.route("hints", assignment="s1-calculs"),
+                           json={"opened": 2}, headers={"Authorization": f"token {token}"},
+                           timeout=60)
+    assert answer.status_code == 200, answer.text
+    try:
+        course_file.write_text(text.replace("points_per_hint = 0\n", "points_per_hint = 0.5\n"),
+                               encoding="utf-8")
+        submission = submit_right(platform, dina, ["s1-calculs"])["s1-calculs"]
+        requests.post(service + protocol.route("hints", assignment="s1-calculs"),
+                      json={"opened": 4}, headers={"Authorization": f"token {token}"},
+                      timeout=60).raise_for_status()
+        mine = next(item for item in requests.get(
+            service + protocol.route("my_submissions"),
+            headers={"Authorization": f"token {token}"}, timeout=30).json()
+            if item["id"] == submission)
+        most = mine["max_score"]
+        assert (mine["hints_opened"], mine["hints_penalty"], mine["score"]) == \
+            (2, 1.0, most - 1)
+        page = Pages(dina).text(f"/feedback/{submission}")
+        assert "Indices ouverts avant ce rendu : 2, soit 1 point de moins" in page
+        assert f"Note : <strong>{most - 1:g} / {most:g}</strong>" in page
+        rows = list(csv.DictReader(io.StringIO(instructor(platform).get(
+            "/staff/export.csv?week=1").text)))
+        row = next(r for r in rows if r["student_id"] == dina.name
+                   and r["assignment"] == "s1-calculs")
+        assert (row["raw_score"], row["hints_opened"], row["hints_penalty"], row["score"]) == \
+            (f"{most:g}", "4", "1", f"{most - 1:g}")
+    finally:
+        course_file.write_text(text, encoding="utf-8")

@@ -2,10 +2,11 @@
 first (``nbgrader export``: assignment, duedate, timestamp, student_id, last_name, first_name,
 email, raw_score, late_submission_penalty, score, max_score), then ours: the week, the kind of
 exercise, the peer grade of a peer-reviewed one, and the learner's grade of the week out of 100
-(course.toml's [grading]), and how many of the exercise's hints they opened (informative:
-not penalised). ``late_submission_penalty`` is what nbgrader's late-submission plug-in
-took off (course.toml's [late], late.py): ``score`` is ``raw_score`` less it, as nbgrader's own
-export counts. Dates are those of the course run exported. A week's export holds that week's
+(course.toml's [grading]), how many of the exercise's hints they opened, and what the hints
+opened before the graded submission took off (course.toml's [hints]; 0 unless it says so).
+``late_submission_penalty`` is what nbgrader's late-submission plug-in took off (course.toml's
+[late], late.py): ``score`` is ``raw_score`` less it (as nbgrader's own export counts) and less
+``hints_penalty``. Dates are those of the course run exported. A week's export holds that week's
 exercises; the whole course's export adds a row per learner, ``assignment = "cours"``, whose
 ``week_grade`` is the mean of their weeks opened so far (a week not open yet is not a zero).
 
@@ -26,7 +27,8 @@ from .progress import ExerciseState
 NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name",
                     "first_name", "email", "raw_score", "late_submission_penalty", "score",
                     "max_score"]
-OUR_COLUMNS = ["week", "kind", "peer_score", "peer_max_score", "week_grade", "hints_opened"]
+OUR_COLUMNS = ["week", "kind", "peer_score", "peer_max_score", "week_grade", "hints_opened",
+               "hints_penalty"]
 COURSE_ROW = "cours"
 
 
@@ -53,7 +55,8 @@ def grades_csv(course: Course, learners: list[str],
                 else None
             score = peer if assignment.peer_reviewed else state.score
             penalty = 0.0 if assignment.peer_reviewed else state.penalty
-            raw = None if score is None else score + penalty
+            hints_penalty = 0.0 if assignment.peer_reviewed else state.hints_penalty
+            raw = None if score is None else score + penalty + hints_penalty
             writer.writerow([
                 assignment.name, course.week(assignment.week).due.isoformat(),
                 submitted_at.get((learner, assignment.name), ""), learner, "", "", "",
@@ -62,14 +65,14 @@ def grades_csv(course: Course, learners: list[str],
                 _number(peer) if assignment.peer_reviewed else "",
                 _number(assignment.points) if assignment.peer_reviewed else "",
                 _number(week_grades[learner][assignment.week]),
-                (hints or {}).get((learner, assignment.name), 0),
+                (hints or {}).get((learner, assignment.name), 0), _number(hints_penalty),
             ])
         if week is None:
             weeks = [grade for number, grade in week_grades[learner].items()
                      if open_weeks is None or number in open_weeks]
             mean = sum(weeks) / len(weeks) if weeks else 0.0
             writer.writerow([COURSE_ROW, "", "", learner, "", "", "", "", 0, "", "", "",
-                             "course", "", "", _number(round(mean, 1)), ""])
+                             "course", "", "", _number(round(mean, 1)), "", ""])
     return ("\ufeff" if spreadsheet else "") + out.getvalue()
 
 

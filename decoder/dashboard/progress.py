@@ -40,6 +40,7 @@ class ExerciseState:
     failed_in_a_row: int = 0
     late: bool = False  # their newest submission came after the due date
     penalty: float = 0.0  # taken off the newest graded submission's score for lateness
+    hints_penalty: float = 0.0  # taken off it for the hints opened before it ([hints])
 
     @property
     def passed(self) -> bool:
@@ -76,6 +77,7 @@ def states(history: Iterable[Mapping], fetched: set[tuple[str, str]]
             state.score, state.max_score, state.submission = (row["score"], row["max_score"],
                                                               row["id"])
             state.penalty = row.get("penalty", 0.0)
+            state.hints_penalty = row.get("hints_penalty", 0.0)
             failed = row["score"] < row["max_score"]
             state.failed_in_a_row = state.failed_in_a_row + 1 if failed else 0
     return found

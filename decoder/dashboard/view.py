@@ -48,7 +48,8 @@ class CourseView:
     def history(self, course: Course, username: str | None = None) -> list[dict]:
         """The store's history of the course's run, each graded score counting the
         instructors' marks (the formgrader's points given by hand) less the late penalty
-        (course.toml's [late], nbgrader's plug-in); each row says how late it came."""
+        (course.toml's [late], nbgrader's plug-in) and what the hints opened before it cost
+        (course.toml's [hints]); each row says how late it came."""
         marks = self._marks()
         due = {a.name: course.week(a.week).due for a in course.assignments}
         rows = []
@@ -59,8 +60,10 @@ class CourseView:
                                  marks.get((row["username"], row["assignment"])))
             penalty = late.penalty(course.late, row["username"], score, seconds) \
                 if score is not None and seconds else 0.0
-            rows.append({**row, "score": None if score is None else score - penalty,
-                         "penalty": penalty, "late_by": seconds})
+            hints = course.hints.penalty(row.get("hints_opened", 0), score - penalty) \
+                if score is not None else 0.0
+            rows.append({**row, "score": None if score is None else score - penalty - hints,
+                         "penalty": penalty, "hints_penalty": hints, "late_by": seconds})
         return rows
 
     def _state_key(self, course: Course, *what, versions: tuple | None = None) -> tuple:

@@ -87,6 +87,10 @@ def feedback_html(view: dict, *, title: str, submitted_at: str, hidden_released:
         if view.get("late_penalty"):
             late += " " + say_("late_penalty", n=format(view["late_penalty"], "g"))
         late += "</p>"
+    if view.get("hints_penalty"):
+        late += ("<p class='late' id='hints-penalty'>" + say_(
+            "hints_penalty", opened=view["hints_opened"], n=format(view["hints_penalty"], "g"))
+            + "</p>")
     score_line = f"<p class='score' id='score'>{say_('score')} : " \
         f"<strong>{score:g} / {max_score:g}</strong></p>"
     if peer:

@@ -1,6 +1,8 @@
 """How many of an exercise's hints each learner opened (decoder_widgets' « Un indice »): sent
 by the learner's kernel when they open one, kept as the most they ever opened (a count never
-goes down), and written beside the grades in the instructors' export. Not penalised."""
+goes down), and written beside the grades in the instructors' export. A submission keeps the
+count it was handed in with: course.toml's ``[hints] points_per_hint`` (0 by default) takes that
+many points off its score per hint (course.HintPolicy)."""
 
 from __future__ import annotations
 
@@ -48,6 +50,13 @@ class HintsOpened:
             elif opened > row.opened:
                 db.execute(table.update().where(table.c.id == row.id).values(
                     opened=opened, opened_at=utcnow()))
+
+    def opened(self, run: str, username: str, assignment: str) -> int:
+        """How many hints of ``assignment`` the learner opened so far (0: none)."""
+        with self.engine.connect() as db:
+            return db.execute(sa.select(table.c.opened).where(
+                table.c.run == run, table.c.username == username,
+                table.c.assignment == assignment)).scalar() or 0
 
     def of_run(self, run: str) -> dict[tuple[str, str], int]:
         """(learner, assignment) -> hints opened, in ``run``."""

@@ -149,8 +149,9 @@ class CourseService:
             raise Refused(507, "disk_full")  # before anything is written
         received = self.now()
         folder, size, digest = write_submission(self.storage, who.name, name, files)
-        submission_id = self.store.add_submission(who.name, name, received.replace(tzinfo=None),
-                                                  folder, size, digest, run=course.run.name)
+        submission_id = self.store.add_submission(
+            who.name, name, received.replace(tzinfo=None), folder, size, digest,
+            run=course.run.name, hints_opened=self.hints.opened(course.run.name, who.name, name))
         due = course.week(course.assignment(name).week).due
         return {"id": submission_id, "assignment_id": name, "timestamp": stamp(received),
                 "when": when(received, self.settings.ui_language, course.run.zone),
@@ -216,24 +217,28 @@ class CourseService:
             return 0.0
         return late.seconds_late(row["submitted_at"], course.week(week).due)
 
-    def final_score(self, row: dict, mark, course: Course) -> tuple[float | None, float]:
-        """(score, late penalty): the autograder's, with the instructors' marks, less what
-        nbgrader's late-submission plug-in takes off (course.toml's [late])."""
+    def final_score(self, row: dict, mark, course: Course
+                    ) -> tuple[float | None, float, float]:
+        """(score, late penalty, hints penalty): the autograder's, with the instructors'
+        marks, less what nbgrader's late-submission plug-in takes off (course.toml's [late]),
+        less what the hints opened before it cost (course.toml's [hints])."""
         if not row["result"]:
-            return None, 0.0
+            return None, 0.0, 0.0
         score = marked_score(row["result"]["score"], row["submitted_at"], mark)
         penalty = late.penalty(course.late, row["username"], score, self.lateness(row, course))
-        return score - penalty, penalty
+        hints = course.hints.penalty(row.get("hints_opened", 0), score - penalty)
+        return score - penalty - hints, penalty, hints
 
     def _summary(self, row: dict, page: str | None = None, *, mark: Marks | None) -> dict:
         course = self._run_of(row)
         if page is None and (row["result"] or row["state"] == "failed"):
             page = self._rendered(row, mark, course)[1]
-        score, penalty = self.final_score(row, mark, course)
+        score, penalty, hints = self.final_score(row, mark, course)
         return {"id": row["id"], "assignment_id": row["assignment"],
                 "timestamp": stamp(row["submitted_at"]),
                 "when": when(row["submitted_at"], self.settings.ui_language, course.run.zone),
                 "late": self.lateness(row, course) > 0, "late_penalty": penalty,
+                "hints_opened": row.get("hints_opened", 0), "hints_penalty": hints,
                 "state": row["state"], "score": score,
                 "max_score": row["result"]["max_score"] if row["result"] else None,
                 "feedback_checksum": protocol.checksum(page.encode()) if page else None}
@@ -281,10 +286,13 @@ class CourseService:
         view = feedback.learner_view(json.loads(row["result"]["report"]), released, language)
         view = with_marks(view, marks, row["submitted_at"])
         late_by = self.lateness(row, course)
+        _, penalty, hints = self.final_score(row, marks, course)
         if late_by:
-            _, penalty = self.final_score(row, marks, course)
-            view = {**view, "late_by": late_by, "late_penalty": penalty,
-                    "score": view.get("score", 0) - penalty}
+            view = {**view, "late_by": late_by, "late_penalty": penalty}
+        if hints:
+            view = {**view, "hints_opened": row.get("hints_opened", 0), "hints_penalty": hints}
+        if penalty or hints:
+            view = {**view, "score": view.get("score", 0) - penalty - hints}
         page = feedback.feedback_html(view, title=title, submitted_at=submitted,
                                       hidden_released=released, language=language, peer=peer)
         return view, page

@@ -34,6 +34,8 @@ submissions = sa.Table(
     sa.Column("size_bytes", sa.Integer, nullable=False),
     sa.Column("sha256", sa.String(64), nullable=False),
     sa.Column("run", sa.String(64), nullable=False, index=True),  # the course run it belongs to
+    # the exercise's hints the learner had opened when handing it in (course.toml's [hints])
+    sa.Column("hints_opened", sa.Integer, nullable=False, server_default="0"),
 )
 jobs = sa.Table(
     "jobs", metadata,
@@ -121,14 +123,15 @@ class Store:
     # ---- submissions ----
 
     def add_submission(self, username: str, assignment: str, submitted_at: dt.datetime,
-                       folder: str, size_bytes: int, sha256: str, *, run: str) -> int:
+                       folder: str, size_bytes: int, sha256: str, *, run: str,
+                       hints_opened: int = 0) -> int:
         """Record a submission of the course run ``run`` and queue its grading, in one
         transaction."""
         with self.engine.begin() as db:
             submission_id = db.execute(submissions.insert().values(
                 username=username, assignment=assignment, submitted_at=submitted_at,
                 folder=folder, size_bytes=size_bytes, sha256=sha256,
-                run=run)).inserted_primary_key[0]
+                run=run, hints_opened=hints_opened)).inserted_primary_key[0]
             db.execute(jobs.insert().values(submission_id=submission_id, state="queued",
                                             attempts=0, created_at=utcnow()))
         return submission_id
@@ -364,8 +367,8 @@ class Store:
         newest_result = (sa.select(sa.func.max(other_results.c.id)).where(
             other_results.c.submission_id == submissions.c.id).scalar_subquery())
         query = (sa.select(submissions.c.id, submissions.c.username, submissions.c.assignment,
-                           submissions.c.submitted_at, jobs.c.state, results.c.score,
-                           results.c.max_score)
+                           submissions.c.submitted_at, submissions.c.hints_opened,
+                           jobs.c.state, results.c.score, results.c.max_score)
                  .select_from(submissions.outerjoin(jobs, jobs.c.id == newest_job)
                               .outerjoin(results, results.c.id == newest_result))
                  .where(submissions.c.run == run)

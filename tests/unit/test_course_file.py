@@ -138,3 +138,18 @@ def test_a_learner_gets_the_lessons_of_open_weeks_only():
     course = taught()
     assert open_lessons(course, course.weeks[0].opens) == ["semaine-1"]
     assert open_lessons(course, course.weeks[3].opens) == [f"semaine-{n}" for n in range(1, 5)]
+
+
+def test_hints_are_free_unless_the_course_file_prices_them():
+    assert parse_course(TEXT).hints.points_per_hint == 0.0
+    priced = parse_course(TEXT.replace("points_per_hint = 0", "points_per_hint = 0.5"))
+    assert priced.hints.points_per_hint == 0.5
+    assert priced.hints.penalty(2, 3.0) == 1.0
+    assert priced.hints.penalty(0, 3.0) == 0.0
+    assert priced.hints.penalty(4, 1.5) == 1.5  # never below 0 points
+    assert priced.hints.penalty(3, -1.0) == 0.0
+    assert parse_course(TEXT).hints.penalty(4, 3.0) == 0.0
+    with pytest.raises(CourseError, match="points_per_hint"):
+        parse_course(TEXT.replace("points_per_hint = 0", "points_per_hint = -1"))
+    with pytest.raises(CourseError, match="champ inconnu"):
+        parse_course(TEXT.replace("points_per_hint = 0", "par_indice = 1"))

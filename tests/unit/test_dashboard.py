@@ -89,6 +89,25 @@ def test_late_work_is_marked_and_its_penalty_exported_as_nbgrader_does():
     assert (awa["raw_score"], awa["late_submission_penalty"], awa["score"]) == ("3", "1", "2")
 
 
+def test_hints_opened_before_a_submission_are_taken_off_as_course_toml_says():
+    """The dashboard's history takes the hints' penalty off the score (DashboardView.history);
+    the export says how many points it was, and the raw score before it."""
+    history = [{**row(1, "awa", "s1-bonjour", 2.0), "late_by": 0.0, "penalty": 0.0,
+                "hints_penalty": 1.0},
+               {**row(2, "bruno", "s1-bonjour", 3.0), "late_by": 0.0, "penalty": 0.0}]
+    found = progress.states(history, set())
+    weeks = {name: progress.week_grades(COURSE, name, found, {}) for name in ("awa", "bruno")}
+    rows = list(csv.DictReader(io.StringIO(export.grades_csv(
+        COURSE, ["awa", "bruno"], found, {}, {}, weeks, week=1,
+        hints={("awa", "s1-bonjour"): 2}))))
+    mine = {r["student_id"]: r for r in rows if r["assignment"] == "s1-bonjour"}
+    assert (mine["awa"]["raw_score"], mine["awa"]["late_submission_penalty"],
+            mine["awa"]["hints_opened"], mine["awa"]["hints_penalty"], mine["awa"]["score"]) \
+        == ("3", "0", "2", "1", "2")
+    assert (mine["bruno"]["hints_penalty"], mine["bruno"]["score"]) == ("0", "3")
+    assert weeks["awa"][1] < weeks["bruno"][1]  # the week's grade counts it too
+
+
 def test_a_week_grade_combines_autograded_and_peer_points_as_course_toml_says():
     found = progress.states(HISTORY, FETCHED)
     peer = {("awa", "s1-algorithme-du-quotidien"): 6}

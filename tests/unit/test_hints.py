@@ -86,3 +86,21 @@ def test_a_count_only_rises_and_reaches_the_export(tmp_path):
                              week=1, hints=kept.of_run("demo"))
     rows = {r["assignment"]: r for r in csv.DictReader(io.StringIO(text))}
     assert rows["s1-bonjour"]["hints_opened"] == "2" and rows["s1-calculs"]["hints_opened"] == "0"
+
+
+def test_a_submission_keeps_the_hints_opened_when_it_was_handed_in(tmp_path):
+    """The service's submit reads the count (HintsOpened.opened) into the submission: hints
+    opened afterwards (to compare with the solution) do not change what it cost."""
+    import datetime as dt
+    store = Store(f"sqlite:///{tmp_path / 'course.db'}")
+    store.migrate()
+    kept = HintsOpened(store.engine)
+    assert kept.opened("demo", "awa", "s2-tarif") == 0
+    kept.record("demo", "awa", "s2-tarif", 2)
+    first = store.add_submission("awa", "s2-tarif", dt.datetime(2026, 12, 1), "f", 1, "0" * 64,
+                                 run="demo", hints_opened=kept.opened("demo", "awa", "s2-tarif"))
+    kept.record("demo", "awa", "s2-tarif", 3)
+    assert store.submission(first)["hints_opened"] == 2
+    assert [r["hints_opened"] for r in store.history(run="demo")] == [2]
+    assert kept.opened("demo", "awa", "s2-tarif") == 3 and kept.opened("autre", "awa",
+                                                                       "s2-tarif") == 0
