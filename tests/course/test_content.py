@@ -3,9 +3,12 @@ likely mistake gets its message. Real nbgrader and real kernels; no hub, no Dock
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import os
 import re
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -13,6 +16,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from decoder import content_report
 from decoder.course import load_course
 from decoder.schedule import Run
 from decoder.settings import PROJECT_ROOT
@@ -21,6 +25,9 @@ from graders.runner import nbgrader_env
 from tests.course.nbgrader_course import CourseDir, error_texts, mistakes_of, with_cell_replaced
 
 pytestmark = pytest.mark.course
+
+sys.path.insert(0, str(PROJECT_ROOT / "images" / "lab"))
+from decoder_widgets import parsons, questions  # noqa: E402
 
 COURSE = load_course()
 AUTOGRADED = [a.name for a in COURSE.assignments if not a.peer_reviewed]
@@ -172,3 +179,86 @@ def test_a_peer_exercises_calibration_tests_pass_its_solution_and_fail_its_blank
     assert all(test_cells[test].metadata["nbgrader"]["points"] == 0 for test in mapped)
     assert failed_tests(graded[name].graded("solution")) == set()
     assert failed_tests(graded[name].graded("blank")) >= mapped
+
+
+# ---- the lessons' bar (issue 21) and their widgets' data ----
+
+WRITTEN_WEEKS = [1]  # weeks 2-4 are still one short lesson each: issue 21 stays open for them
+LESSON_NOTEBOOKS = sorted((PROJECT_ROOT / "course" / "lessons").rglob("*.ipynb"))
+
+
+@pytest.mark.parametrize("week", WRITTEN_WEEKS)
+def test_a_written_week_meets_the_bar(week):
+    """Three lessons of 600-900 words, never more than 150 words without a thing to do, 12
+    questions, 4 predictions, a Parsons problem, the visualiser, Investigate → Modify → Make
+    (decoder/content_report.py prints the same for every week)."""
+    lessons = content_report.count_week(next(w.lesson for w in COURSE.rhythm if w.number == week))
+    assert content_report.shortfalls(lessons) == []
+
+
+def widget_uses(kind: str) -> list[tuple[str, object]]:
+    """(lesson, data) of each call of the widget ``kind`` in the lessons."""
+    found = []
+    for path in LESSON_NOTEBOOKS:
+        for cell in nbformat.read(path, 4).cells:
+            if cell.cell_type == "code":
+                found += [(path.stem, content_report.widget_data(argument))
+                          for name, argument in content_report.widget_calls(cell.source)
+                          if name == kind]
+    return found
+
+
+def printed_by(program: str) -> tuple[str, dict]:
+    """What ``program`` prints, and its names (course content is ours: run here)."""
+    out, names = io.StringIO(), {}
+    with contextlib.redirect_stdout(out):
+        exec(compile(program, "<leçon>", "exec"), names)  # noqa: S102 - our own lessons
+    return out.getvalue(), names
+
+
+def test_every_question_is_written_as_data_and_its_answers_are_right():
+    """Each quiz of the lessons: data (not code), every option explained, its right answer
+    judged right; a « what does it print » question's answer is what its code really prints,
+    and each expected mistake is judged wrong with its own explanation."""
+    uses = widget_uses("quiz")
+    ids = []
+    for lesson, data in uses:
+        assert data is not None, f"{lesson}: a quiz written as code, not as data"
+        question = questions.parse(data)
+        ids.append(question.id)
+        right = questions.solution(question)
+        if question.kind == "output":
+            if question.code:
+                shown, _ = printed_by(question.code)
+                assert questions.printed(shown) in {questions.printed(a)
+                                                    for a in question.answers}, question.id
+            for mistake in question.mistakes:
+                verdict = questions.judge(question, mistake.answer)
+                assert not verdict.right and verdict.said[0][1] == mistake.explanation
+        else:
+            chosen = [i for i, option in enumerate(question.options) if option.right]
+            assert questions.judge(question, chosen if question.kind == "multiple"
+                                   else chosen[0]).right, question.id
+            for i, option in enumerate(question.options):
+                if not option.right:
+                    verdict = questions.judge(question, [i] if question.kind == "multiple"
+                                              else i)
+                    assert not verdict.right and (option.text, option.explanation) in \
+                        verdict.said, question.id
+        assert right
+    assert len(ids) == len(set(ids)), "two questions share an id"
+
+
+def test_every_parsons_solution_does_what_its_problem_checks():
+    uses = widget_uses("remettre_en_ordre")
+    assert uses
+    for lesson, data in uses:
+        assert data is not None, f"{lesson}: a Parsons problem written as code, not as data"
+        problem = parsons.parse(data)
+        program = problem.setup + "\n" + "\n".join(
+            "    " * line.level + line.text for line in problem.solution)
+        shown, names = printed_by(program)
+        if problem.output is not None:
+            assert questions.printed(shown) == questions.printed(problem.output), problem.id
+        for name, expected in problem.checks:
+            assert names[name] == expected, (problem.id, name)
