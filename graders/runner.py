@@ -153,9 +153,11 @@ def nbgrader_env() -> dict[str, str]:
             "LANG": "C.UTF-8"}
 
 
-def run_nbgrader(root: Path, *args: str, timeout: float) -> None:
+def run_nbgrader(root: Path, *args: str, timeout: float,
+                 env: dict[str, str] | None = None) -> None:
     result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root,
-                            env=nbgrader_env(), capture_output=True, text=True, timeout=timeout)
+                            env=env or nbgrader_env(), capture_output=True, text=True,
+                            timeout=timeout)
     if result.returncode != 0:
         raise RuntimeError(f"nbgrader {args[0]} failed:\n{result.stderr[-2000:]}")
 

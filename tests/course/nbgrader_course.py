@@ -10,6 +10,7 @@ submissions run in the sandbox instead.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tomllib
 from dataclasses import dataclass
@@ -19,9 +20,17 @@ import nbformat
 from nbgrader.api import Gradebook
 
 from decoder.settings import PROJECT_ROOT
-from graders.runner import grader_config, run_nbgrader
+from graders.runner import grader_config, nbgrader_env, run_nbgrader
 
 SOURCE = PROJECT_ROOT / "course" / "source"
+
+
+def kernel_env() -> dict[str, str]:
+    """nbgrader's environment, with the learning widgets on the path (/opt/decoder in the lab
+    and grader images, as images/lab/Dockerfile puts them)."""
+    env = nbgrader_env()
+    env["PYTHONPATH"] += os.pathsep + str(PROJECT_ROOT / "images" / "lab")
+    return env
 
 
 @dataclass
@@ -59,7 +68,7 @@ class CourseDir:
             grader_config(executor="LocalSplitExecute", cell_timeout=30))
 
     def nbgrader(self, *args: str) -> None:
-        run_nbgrader(self.root, *args, timeout=600)
+        run_nbgrader(self.root, *args, timeout=600, env=kernel_env())
 
     @property
     def notebook_name(self) -> str:

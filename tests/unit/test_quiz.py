@@ -11,7 +11,7 @@ import sys
 import nbformat
 import pytest
 
-from decoder import messages
+from decoder import content_report, messages
 from decoder.settings import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT / "images" / "lab"))
@@ -176,7 +176,6 @@ def test_what_a_learner_writes_is_shown_as_text(home):
 
 QUIZ_BLOCK = re.compile(r'quiz\("""\n(.*?)"""\)', re.S)
 PARSONS_BLOCK = re.compile(r'remettre_en_ordre\("""\n(.*?)"""\)', re.S)
-PREDICT_ID = re.compile(r'predisez\(\s*"([^"]*)"')
 HINTS_BLOCK = re.compile(r'indices\("""\n(.*?)"""\)', re.S)
 
 
@@ -188,18 +187,18 @@ def test_the_authoring_guides_examples_and_the_courses_questions_can_be_asked():
     ids = []
     for path in sorted((PROJECT_ROOT / "course").rglob("*.ipynb")):
         for cell in nbformat.read(path, 4).cells:
-            if cell.cell_type == "code" and "quiz(" in cell.source:
-                blocks = QUIZ_BLOCK.findall(cell.source)
-                assert blocks, f"{path.name}: a question not written as a TOML block"
-                ids += [questions.parse(block).id for block in blocks]
-            if cell.cell_type == "code" and "remettre_en_ordre(" in cell.source:
-                blocks = PARSONS_BLOCK.findall(cell.source)
-                assert blocks, f"{path.name}: a Parsons problem not written as a TOML block"
-                problems += [parsons.parse(block) for block in blocks]
-            if cell.cell_type == "code" and "predisez(" in cell.source:
-                found = PREDICT_ID.findall(cell.source)
-                assert found and all(questions.ID.match(i) for i in found), path.name
-                ids += found
+            if cell.cell_type != "code":
+                continue
+            for name, argument in content_report.widget_calls(cell.source):
+                data = content_report.widget_data(argument)
+                assert data is not None, f"{path.name}: {name}(...) not written as data"
+                if name == "quiz":
+                    ids.append(questions.parse(data).id)
+                elif name == "remettre_en_ordre":
+                    problems.append(parsons.parse(data))
+                elif name == "predisez":
+                    assert isinstance(data, str) and questions.ID.match(data), path.name
+                    ids.append(data)
     ids += [problem.id for problem in problems]
     assert len(ids) == len(set(ids)), "two questions of the course share an id"
     for problem in problems:  # the author's own solution is judged right, the shuffle wrong

@@ -37,7 +37,7 @@ def released(master):
     """The notebook as a learner fetches it (the master's cell ids, answers to write)."""
     notebook = copy.deepcopy(master)
     for cell in notebook.cells:
-        if cell.metadata["nbgrader"].get("solution"):
+        if cell.metadata.get("nbgrader", {}).get("solution"):
             cell.source = "def prix_total(prix_unitaire, quantite):\n    return 0\n"
     return notebook
 
@@ -47,6 +47,16 @@ def pasted(cell, new_id: str):
     copied = copy.deepcopy(cell)
     copied["id"] = new_id
     return copied
+
+
+def graded(notebook, grade_id: str):
+    """The cell of ``notebook`` with this grade id."""
+    return next(c for c in notebook.cells
+                if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def place_of(notebook, grade_id: str) -> int:
+    return notebook.cells.index(graded(notebook, grade_id))
 
 
 def grade_ids(notebook) -> list[str]:
@@ -62,7 +72,7 @@ def test_a_whole_notebook_is_left_as_it_is(released, master):
 
 @pytest.mark.parametrize("where", [0, 2, -1])
 def test_a_pasted_test_cell_is_an_ordinary_cell_wherever_it_is(released, master, where):
-    test = released.cells[2]
+    test = graded(released, "test-exemple")
     notebook = copy.deepcopy(released)
     place = len(notebook.cells) if where == -1 else where
     notebook.cells.insert(place, pasted(test, "c0ffee00"))
@@ -81,34 +91,38 @@ def test_without_the_masters_cell_id_the_last_copy_keeps_the_id(released, master
     notebook = copy.deepcopy(released)
     for cell in notebook.cells:
         cell["id"] = cell["id"] + "x"  # a notebook rebuilt by hand: no cell id is the master's
-    notebook.cells.append(pasted(notebook.cells[1], "c0ffee01"))
+    notebook.cells.append(pasted(graded(notebook, "reponse"), "c0ffee01"))
     fixed, repairs = repaired(notebook, master)
-    assert [(r.kind, r.position) for r in repairs] == [("copy", 2)]  # as DeduplicateIds does
+    assert [(r.kind, r.position) for r in repairs] == \
+        [("copy", place_of(notebook, "reponse") + 1)]  # as DeduplicateIds does
     assert "nbgrader" in fixed.cells[-1].metadata
 
 
 def test_unknown_and_broken_graded_cells_are_ordinary_cells(released, master):
     notebook = copy.deepcopy(released)
-    unknown = pasted(released.cells[2], "c0ffee02")
+    unknown = pasted(graded(released, "test-exemple"), "c0ffee02")
     unknown.metadata["nbgrader"]["grade_id"] = "mes-points"
     broken = nbformat.v4.new_code_cell("x = 1", metadata={"nbgrader": {"grade": True,
                                                                        "points": 99}})
     odd = nbformat.v4.new_code_cell("y = 2", metadata={"nbgrader": "n'importe quoi"})
     empty = nbformat.v4.new_code_cell("z = 3", metadata={"nbgrader": {}})
+    before = len(notebook.cells)
     notebook.cells += [unknown, broken, odd, empty]
     fixed, repairs = repaired(notebook, master)
-    assert [(r.kind, r.position) for r in repairs] == [("unknown", 5), ("broken", 6),
-                                                        ("broken", 7)]
-    assert all("nbgrader" not in c.metadata for c in fixed.cells[4:])
+    assert [(r.kind, r.position) for r in repairs] == [
+        ("unknown", before + 1), ("broken", before + 2), ("broken", before + 3)]
+    assert all("nbgrader" not in c.metadata for c in fixed.cells[before:])
     assert "mes-points" in render(repairs[0].as_message(), "en")
 
 
 def test_a_graded_cell_gets_the_masters_points_and_kind_back(released, master):
     notebook = copy.deepcopy(released)
-    notebook.cells[2].metadata["nbgrader"].update(points=1000, locked=False, solution=True)
+    graded(notebook, "test-exemple").metadata["nbgrader"].update(points=1000, locked=False,
+                                                                 solution=True)
     fixed, repairs = repaired(notebook, master)
     assert repairs == []  # nothing to tell the learner: the master's metadata is simply used
-    assert fixed.cells[2].metadata["nbgrader"] == master.cells[2].metadata["nbgrader"]
+    assert graded(fixed, "test-exemple").metadata["nbgrader"] == \
+        graded(master, "test-exemple").metadata["nbgrader"]
 
 
 def sanitized(notebook, template, tmp_path):
@@ -131,7 +145,7 @@ def template(tmp_path_factory):
 def test_without_the_repair_nbgrader_fails_on_a_pasted_test_cell(released, template, tmp_path):
     """Why the repair exists (and that this test's nbgrader pipeline is the failing one)."""
     notebook = copy.deepcopy(released)
-    notebook.cells.append(pasted(released.cells[2], "c0ffee03"))
+    notebook.cells.append(pasted(graded(released, "test-exemple"), "c0ffee03"))
     with pytest.raises(KeyError):
         sanitized(notebook, template, tmp_path)
 
@@ -166,8 +180,8 @@ def bent(draw, released):
 
 
 def test_any_bent_notebook_passes_nbgrader_once_repaired(released, master, template, tmp_path):
-    graded = {c.metadata["nbgrader"]["grade_id"] for c in master.cells
-              if c.metadata["nbgrader"].get("grade")}
+    graded_ids = {c.metadata["nbgrader"]["grade_id"] for c in master.cells
+                  if c.metadata.get("nbgrader", {}).get("grade")}
 
     @settings(max_examples=150, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
@@ -176,7 +190,7 @@ def test_any_bent_notebook_passes_nbgrader_once_repaired(released, master, templ
         fixed, _ = repaired(notebook, master)
         result = sanitized(fixed, template, tmp_path)
         ids = grade_ids(result)
-        assert len(ids) == len(set(ids)) and graded <= set(ids)  # each graded cell, once
+        assert len(ids) == len(set(ids)) and graded_ids <= set(ids)  # each graded cell, once
 
     passes()
 
@@ -188,7 +202,7 @@ def test_gone_answer_and_test_cells_are_put_back_where_nbgrader_fails_without(
     after it, and fails on every try (seen by the fuzz test of grading). Repaired, both are
     back, empty, and nbgrader fills the test with the master's."""
     notebook = copy.deepcopy(released)
-    answer = next(c for c in notebook.cells if c.metadata["nbgrader"].get("solution"))
+    answer = graded(notebook, "reponse")
     del answer.metadata["nbgrader"]
     first_test = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade"))
     notebook.cells.remove(first_test)
@@ -205,7 +219,7 @@ def test_gone_answer_and_test_cells_are_put_back_where_nbgrader_fails_without(
     assert answer.source in [c.source for c in fixed.cells]  # the learner's code still runs
     result = sanitized(fixed, template, tmp_path)
     master_test = next(c for c in master.cells
-                       if c.metadata["nbgrader"].get("grade_id") == test_id)
+                       if c.metadata.get("nbgrader", {}).get("grade_id") == test_id)
     assert next(c for c in result.cells if c.metadata.get("nbgrader", {}).get(
         "grade_id") == test_id).source == master_test.source
     said = render(repairs[0].as_message(), "fr")
