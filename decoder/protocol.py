@@ -20,6 +20,8 @@ COURSE_URL_ENV = "DECODER_COURSE_URL"  # where a learner's server reaches the se
 MAX_SUBMISSION_ENV = "DECODER_MAX_SUBMISSION_MB"  # the largest submission, in MB
 LANGUAGE_ENV = "DECODER_UI_LANGUAGE"  # 'fr' or 'en'
 HOME_LIMIT_ENV = "DECODER_HOME_LIMIT_MB"  # the size limit of a learner's home, in MB
+POINTS_PER_HINT_ENV = "DECODER_POINTS_PER_HINT"  # course.toml's [hints] (« Un indice » says it)
+HELP_ENV = "DECODER_HELP"  # where learners ask for help (the « Par ici » page)
 ROOM_ENV = "DECODER_ROOM"  # set in a review room's server (a peer's notebook runs there)
 
 DEFAULT_MAX_SUBMISSION_MB = 20

@@ -182,6 +182,13 @@ class PlatformSettings(Configurable):
         "'postgresql://decoder:secret@127.0.0.1/decoder'.",
     ).tag(config=True)
 
+    help_text = Unicode(
+        "",
+        help="Where learners ask for help, as the « Par ici » page their JupyterLab opens at "
+        "each start says it (Markdown; empty: ask the instructor, open a hint, read the error "
+        "box). Example: 'Forum du cours : https://forum.example.org/c/decoder — ou le mardi, "
+        "14 h-16 h, salle 3.'",
+    ).tag(config=True)
     ui_language = Unicode(
         "fr",
         help="Language of the hub's pages and of the course service's messages and feedback: "

@@ -151,13 +151,14 @@ async def wait_for_port(host: str, port: int, *, interval: float, timeout: float
 
 def lab_environment(settings: PlatformSettings) -> dict[str, str]:
     """What the course's code in a learner's JupyterLab needs of the platform's settings: where
-    the course service is, the largest submission, the language, the home's size limit
-    (pure)."""
+    the course service is, the largest submission, the language, the home's size limit,
+    where to ask for help (pure)."""
     return {
         protocol.COURSE_URL_ENV: protocol.service_url(settings.course_service_url),
         protocol.MAX_SUBMISSION_ENV: str(settings.max_submission_mb),
         protocol.LANGUAGE_ENV: settings.ui_language,
         protocol.HOME_LIMIT_ENV: str(settings.home_size_mb),
+        protocol.HELP_ENV: settings.help_text,
     }
 
 
@@ -303,6 +304,8 @@ class DecoderSpawner(DockerSpawner):
             return {**env, "DECODER_LESSONS": "", protocol.ROOM_ENV: "1",
                     protocol.LANGUAGE_ENV: settings.ui_language}
         env["DECODER_LESSONS"] = " ".join(self.open_lessons(settings))
+        env[protocol.POINTS_PER_HINT_ENV] = format(
+            load_course_cached(Path(settings.course_file)).hints.points_per_hint, "g")
         if any(group.name == "instructors" for group in self.user.groups):
             env["DECODER_STAFF"] = "1"  # the staff entries of the lab's "Cours" menu
         return {**env, **lab_environment(settings)}

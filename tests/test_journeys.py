@@ -68,8 +68,13 @@ def test_a_learner_from_sign_up_to_a_badge(platform, browser, tmp_path):
     assert_accessible(page, "login")
     log_in_to_lab(page, platform, lea)
     expect(page.get_by_role("menuitem", name="Fichier")).to_be_visible(timeout=120_000)
-    page.get_by_text("01-qu-est-ce-que-le-code.ipynb").dblclick()
-    expect(page.locator(".jp-RenderedMarkdown h1").first).to_contain_text(
+    # JupyterLab opens « Par ici » at start: this week's lessons, her exercises, where to ask
+    start = page.locator(".jp-RenderedMarkdown").filter(has_text="Par ici !")
+    expect(start).to_contain_text("Les leçons de la semaine", timeout=120_000)
+    expect(start.locator("table")).to_contain_text("pas encore rendu")
+    assert_accessible(page, "par ici", region=".jp-RenderedMarkdown")
+    start.get_by_role("link", name="Qu'est-ce que le code ?").click()
+    expect(page.locator(".jp-Notebook .jp-RenderedMarkdown h1").first).to_contain_text(
         "Qu'est-ce que le code ?")
     # the kernel starts: the lesson is not « modified » by it (nothing to save, nothing to lose)
     expect(page.get_by_text("Python 3 (ipykernel) | Inactif")).to_be_visible(timeout=120_000)

@@ -59,7 +59,9 @@ def say(key: str, language: str = DEFAULT_LANGUAGE, **params) -> str:
     language = known(language)
     text = catalogue(language).get(key) or catalogue(DEFAULT_LANGUAGE)[key]
     if isinstance(text, dict):
-        text = text.get(plural_category(language, float(params["n"]))) or text["other"]
+        # ``n`` as shown: a number, or its text (« 0,5 » with a French decimal comma)
+        count = float(str(params["n"]).replace(",", "."))
+        text = text.get(plural_category(language, count)) or text["other"]
     return text.format(**{name: render(value, language) if is_message(value) else value
                           for name, value in params.items()})
 

@@ -52,6 +52,16 @@ def test_hints_open_one_at_a_time_and_are_remembered(home, course_service):  # n
                                                        {"opened": 3}]
 
 
+def test_what_a_hint_costs_is_said_before_the_first_is_opened(home, monkeypatch):  # noqa: F811
+    assert "Ils ne retirent aucun point" in indices(TARIF, language="fr").children[0].value
+    monkeypatch.setenv("DECODER_POINTS_PER_HINT", "0.5")  # course.toml's [hints], from the hub
+    said = indices(TARIF, language="fr").children[0].value
+    assert "retire 0,5 point à la note" in said  # a French decimal comma
+    assert "aucun point" not in said
+    for odd in ("", "abc", "-1", "nan", "inf"):
+        assert hints_module.points_per_hint({"DECODER_POINTS_PER_HINT": odd}) == 0.0
+
+
 @pytest.mark.parametrize("broken", [{"id": "s2-tarif", "hints": ["un seul"]},
                                     {"id": "s2-tarif", "hints": ["1", "2", "3", "4", "5"]},
                                     {"id": "s2-tarif", "hints": ["1", ""]},

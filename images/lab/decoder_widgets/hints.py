@@ -1,7 +1,8 @@
 """Progressive hints for an exercise (« Un indice »): the author lists 2 to 4, from a nudge to
 nearly the answer; the learner opens them one at a time. How many were opened is kept in the
 learner's home and sent to the course service (their server's token, in the background), which
-writes it beside the grades in the instructors' export (``hints_opened``). Not penalised.
+writes it beside the grades in the instructors' export (``hints_opened``). What a hint costs
+(course.toml's ``[hints] points_per_hint``, 0 by default) is said before the first is opened.
 
     from decoder_widgets import indices
     indices('''
@@ -17,6 +18,7 @@ writes it beside the grades in the instructors' export (``hints_opened``). Not p
 from __future__ import annotations
 
 import html
+import os
 
 import ipywidgets as widgets
 
@@ -52,6 +54,16 @@ def indices(data, *, language: str | None = None) -> widgets.Widget:
     return Hints(ident, hints, language).box
 
 
+def points_per_hint(environ=None) -> float:
+    """What a hint costs in this course (its server is told by the hub); 0 if not told."""
+    try:
+        value = float((os.environ if environ is None else environ).get(
+            protocol.POINTS_PER_HINT_ENV, "0"))
+    except ValueError:
+        return 0.0
+    return value if value > 0 and value == value and value != float("inf") else 0.0
+
+
 def opened_before(ident: str, count: int) -> int:
     value = saved.load().get(PREFIX + ident)
     return min(value, count) if type(value) is int and value > 0 else 0
@@ -71,13 +83,21 @@ class Hints:
     def _say(self, key: str, **params) -> str:
         return messages.say(f"widgets.{key}", self.language, **params)
 
+    def _intro(self) -> str:
+        cost = points_per_hint()
+        if not cost:
+            return self._say("hints_intro")
+        points = format(cost, "g")
+        return self._say("hints_intro_cost", n=points.replace(".", ",")
+                         if self.language == "fr" else points)
+
     def _render(self) -> None:
         items = "".join(f"<li>{rich(hint)}</li>" for hint in self.hints[:self.opened])
         self.shown.value = (
             f"<div role='status' aria-live='polite'><p><strong>"
             f"{html.escape(self._say('hints_title'), quote=False)}</strong></p>"
             + (f"<ol>{items}</ol>" if items else
-               f"<p><em>{html.escape(self._say('hints_intro'), quote=False)}</em></p>")
+               f"<p><em>{html.escape(self._intro(), quote=False)}</em></p>")
             + "</div>")
         left = len(self.hints) - self.opened
         self.button.disabled = left == 0
