@@ -3,10 +3,10 @@ likely mistake gets its message. Real nbgrader and real kernels; no hub, no Dock
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import datetime as dt
 import io
-import os
 import re
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -21,12 +21,18 @@ from decoder.course import load_course
 from decoder.schedule import Run
 from decoder.settings import PROJECT_ROOT
 from graders.execute import trusted_tests
-from graders.runner import nbgrader_env
-from tests.course.nbgrader_course import CourseDir, error_texts, mistakes_of, with_cell_replaced
+from tests.course.nbgrader_course import (
+    CourseDir,
+    error_texts,
+    kernel_env,
+    mistakes_of,
+    with_cell_replaced,
+)
 
 pytestmark = pytest.mark.course
 
 sys.path.insert(0, str(PROJECT_ROOT / "images" / "lab"))
+from decoder_widgets import hints as hints_widget  # noqa: E402
 from decoder_widgets import parsons, questions  # noqa: E402
 
 COURSE = load_course()
@@ -66,10 +72,7 @@ def test_notebook_runs_top_to_bottom_in_a_fresh_kernel(path: Path):
     notebook = nbformat.read(path, 4)
     client = NotebookClient(notebook, timeout=120, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
-    # the learning widgets are on the lab's path (/opt/decoder), as images/lab/Dockerfile puts them
-    env = nbgrader_env()
-    env["PYTHONPATH"] += os.pathsep + str(PROJECT_ROOT / "images" / "lab")
-    client.execute(env=env)  # raises on any error not tagged raises-exception
+    client.execute(env=kernel_env())  # raises on any error not tagged raises-exception
 
 
 @pytest.mark.parametrize("name", AUTOGRADED)
@@ -183,7 +186,7 @@ def test_a_peer_exercises_calibration_tests_pass_its_solution_and_fail_its_blank
 
 # ---- the lessons' bar (issue 21) and their widgets' data ----
 
-WRITTEN_WEEKS = [1]  # weeks 2-4 are still one short lesson each: issue 21 stays open for them
+WRITTEN_WEEKS = [1, 2]  # weeks 3-4 are still one short lesson each: issue 21 stays open
 LESSON_NOTEBOOKS = sorted((PROJECT_ROOT / "course" / "lessons").rglob("*.ipynb"))
 
 
@@ -262,3 +265,36 @@ def test_every_parsons_solution_does_what_its_problem_checks():
             assert questions.printed(shown) == questions.printed(problem.output), problem.id
         for name, expected in problem.checks:
             assert names[name] == expected, (problem.id, name)
+
+
+WRITTEN_EXERCISES = [a.name for a in COURSE.assignments
+                     if not a.peer_reviewed and a.week in WRITTEN_WEEKS]
+
+
+@pytest.mark.parametrize("name", WRITTEN_EXERCISES)
+def test_an_exercise_has_its_hints_after_the_instructions_and_its_try_table_after_the_answer(
+        name):
+    """2 to 4 hints (« Un indice ») named after the exercise, before the answer cell; the
+    « appel / attendu / obtenu » table (essayer) after it, before the tests. Both are ordinary
+    cells: nothing of them is graded (the grades above are the same with them)."""
+    master = nbformat.read(PROJECT_ROOT / "course" / "source" / name / f"{name}.ipynb", 4)
+    kinds = []
+    for cell in master.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        calls = [node for node in ast.walk(ast.parse(cell.source))
+                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)] \
+            if cell.cell_type == "code" else []
+        called = {node.func.id: node for node in calls}
+        if "indices" in called:
+            assert not meta
+            ident, hints = hints_widget.parse(ast.literal_eval(called["indices"].args[0]))
+            assert ident == name and 2 <= len(hints) <= 4
+            kinds.append("hints")
+        elif "essayer" in called:
+            assert not meta
+            kinds.append("try")
+        elif meta.get("solution"):
+            kinds.append("answer")
+        elif meta.get("grade"):
+            kinds.append("test")
+    assert kinds[:3] == ["hints", "answer", "try"] and set(kinds[3:]) == {"test"}, kinds
