@@ -57,8 +57,9 @@ def decoder_run(platform, *args: str) -> str:
 
 
 def lessons(learner) -> list[str]:
+    """The week folders in the learner's ``cours`` (beside them: the « Par ici » page)."""
     listing = learner.server_api("GET", "/contents/cours").json()
-    return sorted(item["name"] for item in listing["content"])
+    return sorted(item["name"] for item in listing["content"] if item["type"] == "directory")
 
 
 def eventually(check, timeout: float = 15):

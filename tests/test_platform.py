@@ -176,7 +176,8 @@ def test_learner_server_has_the_open_weeks_lessons_and_the_course_checks(platfor
     learner_a.open_lab()
     listing = learner_a.server_api("GET", "/contents/cours").json()
     weeks = sorted(item["name"] for item in listing["content"] if item["type"] == "directory")
-    assert "par-ici.md" in {item["name"] for item in listing["content"]}  # « Par ici »
+    files = {item["name"] for item in listing["content"] if item["type"] == "file"}
+    assert {"par-ici.md", "glossaire.md"} <= files  # « Par ici », and the glossary it links
     assert "semaine-1" in weeks
     # what the platform under test serves (its copy of the course, in its run): the demo's
     # run is mid-course, whatever the day, so weeks 1 and 2 are open

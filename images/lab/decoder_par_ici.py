@@ -84,7 +84,8 @@ def page(lessons: list[tuple[str, list[tuple[str, str]]]], assignments: list[dic
             lines.append(f"| {title} ({say('minutes', n=item['minutes'])}) | "
                          f"{item['due_text']} | {done(newest.get(item['assignment_id']), say)} |")
         lines += ["", say("how_to_fetch"), ""]
-    lines += [f"## {say('help_title')}", "", help_text or say("help_default"), ""]
+    lines += [f"## {say('help_title')}", "", help_text or say("help_default"), "",
+              say("glossary"), ""]
     return "\n".join(lines)
 
 

@@ -57,6 +57,7 @@ def test_this_weeks_lessons_in_order_the_exercises_and_where_the_learner_stands(
     assert "pas encore rendu" in rows["Les initiales"] and "15 minutes" in rows["Les initiales"]
     assert "dimanche 13 décembre 2026 à 23 h 59" in rows["Les initiales"]
     assert "## Besoin d'aide ?" in text and "formatrice" in text
+    assert "[glossaire](glossaire.md)" in text
 
 
 def test_week_one_lists_its_three_lessons_by_their_titles(home):
