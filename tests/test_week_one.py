@@ -89,10 +89,9 @@ def test_week_one_as_a_beginner(platform, browser):
     expect(page.locator("#fetched_assignments_list")).to_contain_text("Dire bonjour")
     page.goto(re.sub(r"/lab.*", "/lab/tree/exercices/s1-bonjour/s1-bonjour.ipynb", page.url))
     expect(page.get_by_text(IDLE)).to_be_visible(timeout=120_000)
-    page.get_by_role("menuitem", name="Exécution").click()
-    page.get_by_text("Exécuter toutes les cellules", exact=True).click()
+    run_cell(page, page.locator(".jp-Notebook .jp-CodeCell").filter(has_text="indices("))
     hints = page.locator(".decoder-hints")
-    hints.get_by_role("button", name=re.compile("Un indice")).click()
+    hints.get_by_role("button", name=re.compile("Un indice")).click(timeout=120_000)
     expect(hints).to_contain_text("Une fonction donne son résultat avec")
     assert_accessible(page, "exercise hints", region=".decoder-hints")
     answer = page.locator(".jp-Notebook .jp-CodeCell").filter(has_text="def saluer").first
