@@ -30,7 +30,8 @@ IMAGE_INPUTS = {
     "lab": ("course/lessons", "graders/__init__.py", "graders/checks.py",
             "decoder/__init__.py", "decoder/protocol.py", "decoder/messages"),
     "grader": ("graders/__init__.py", "graders/checks.py", "graders/plaindata.py",
-               "graders/kernel_side.py", "decoder/__init__.py", "decoder/messages",
+               "graders/kernel_side.py", "decoder/__init__.py", "decoder/protocol.py",
+               "decoder/messages",
                "images/lab/decoder_widgets"),
 }
 IMAGE_PYTHON = "3.11.2"  # Debian bookworm's python3
