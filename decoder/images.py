@@ -32,7 +32,7 @@ IMAGE_INPUTS = {
     "grader": ("graders/__init__.py", "graders/checks.py", "graders/plaindata.py",
                "graders/kernel_side.py", "decoder/__init__.py", "decoder/protocol.py",
                "decoder/messages",
-               "images/lab/decoder_widgets"),
+               "images/lab/decoder_widgets", "images/lab/decoder_atomic.py"),
 }
 IMAGE_PYTHON = "3.11.2"  # Debian bookworm's python3
 Log = Callable[[str], None]

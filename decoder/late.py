@@ -16,7 +16,7 @@ import math
 from nbgrader.plugins import LateSubmissionPlugin
 from traitlets import Float
 
-from .course import LatePolicy
+from .course import Course, LatePolicy
 
 
 class PointsPerHour(LateSubmissionPlugin):
@@ -50,3 +50,13 @@ def penalty(policy: LatePolicy, student: str, score: float, late_by: float) -> f
         return 0.0
     given = plugin(policy).late_submission_penalty(student, score, late_by)
     return 0.0 if given is None else min(max(float(given), 0.0), max(score, 0.0))
+
+
+def final_score(course: Course, student: str, score: float, late_by: float,
+                hints_opened: int) -> tuple[float, float, float]:
+    """(what counts, late penalty, hints penalty) of a graded ``score``: nbgrader's plug-in
+    takes its part first (course.toml's [late]), then the hints opened before handing in take
+    theirs from what is left (course.toml's [hints]). The one rule for every page and export."""
+    late_penalty = penalty(course.late, student, score, late_by)
+    hints = course.hints.penalty(hints_opened, score - late_penalty)
+    return score - late_penalty - hints, late_penalty, hints

@@ -36,7 +36,7 @@ from tornado import web
 from traitlets import Bool, Float, Integer, Unicode, default
 
 from . import homes, protocol
-from .course import load_course_cached, open_lessons
+from .course import Course, load_course_cached, open_lessons
 from .messages import say
 from .network import ensure_firewall, ensure_network, open_ports, remove_default_route
 from .roles import room_names
@@ -303,14 +303,14 @@ class DecoderSpawner(DockerSpawner):
         if self.room:  # no lessons, no course service: a peer's notebook runs here
             return {**env, "DECODER_LESSONS": "", protocol.ROOM_ENV: "1",
                     protocol.LANGUAGE_ENV: settings.ui_language}
-        env["DECODER_LESSONS"] = " ".join(self.open_lessons(settings))
-        env[protocol.POINTS_PER_HINT_ENV] = format(
-            load_course_cached(Path(settings.course_file)).hints.points_per_hint, "g")
+        course = load_course_cached(Path(settings.course_file))
+        env["DECODER_LESSONS"] = " ".join(self.open_lessons(course, settings))
+        env[protocol.POINTS_PER_HINT_ENV] = format(course.hints.points_per_hint, "g")
         if any(group.name == "instructors" for group in self.user.groups):
             env["DECODER_STAFF"] = "1"  # the staff entries of the lab's "Cours" menu
         return {**env, **lab_environment(settings)}
 
-    def open_lessons(self, settings: PlatformSettings) -> list[str]:
+    def open_lessons(self, course: Course, settings: PlatformSettings) -> list[str]:
         """The lesson folders of the weeks open now in the current run (none before a run
         exists: ``decoder up`` makes the demo's)."""
         run = run_store(settings.course_db_url).current()
@@ -318,8 +318,7 @@ class DecoderSpawner(DockerSpawner):
             self.log.warning("No course run: %s gets no lesson (decoder run start NAME DATE)",
                              self.user.name)
             return []
-        course = load_course_cached(Path(settings.course_file)).in_run(run)
-        return open_lessons(course, datetime.now(UTC))
+        return open_lessons(course.in_run(run), datetime.now(UTC))
 
     async def create_object(self):
         hardening = hardened_host_config(

@@ -58,12 +58,11 @@ class CourseView:
                 if row["assignment"] in due else 0.0
             score = marked_score(row["score"], row["submitted_at"],
                                  marks.get((row["username"], row["assignment"])))
-            penalty = late.penalty(course.late, row["username"], score, seconds) \
-                if score is not None and seconds else 0.0
-            hints = course.hints.penalty(row.get("hints_opened", 0), score - penalty) \
-                if score is not None else 0.0
-            rows.append({**row, "score": None if score is None else score - penalty - hints,
-                         "penalty": penalty, "hints_penalty": hints, "late_by": seconds})
+            final, penalty, hints = (None, 0.0, 0.0) if score is None else \
+                late.final_score(course, row["username"], score, seconds,
+                                 row.get("hints_opened", 0))
+            rows.append({**row, "score": final, "penalty": penalty, "hints_penalty": hints,
+                         "late_by": seconds})
         return rows
 
     def _state_key(self, course: Course, *what, versions: tuple | None = None) -> tuple:

@@ -47,6 +47,20 @@ class Identity:
         return self.instructor or (self.kind == "service" and self.name in OPERATOR_SERVICES)
 
 
+def learners_only(who: Identity) -> None:
+    if who.kind != "user":
+        raise Refused(403, "learners_only")
+
+
+def read_payload(read, payload: object):
+    """What a learner's kernel sent, read by ``read`` (a protocol reader), or refused with the
+    reader's reason."""
+    try:
+        return read(payload)
+    except protocol.PayloadError as error:
+        raise Refused(400, error.key, **error.params) from None
+
+
 def stamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime(TIMESTAMP_FORMAT)
 
@@ -105,26 +119,18 @@ class CourseService:
     def record_self_check(self, who: Identity, question: str, payload: object) -> dict:
         """A learner's tries at a lesson's self-check question, sent by their kernel because
         they agreed to share them (decoder_widgets' quiz); counted without their name."""
-        if who.kind != "user":
-            raise Refused(403, "learners_only")
-        try:
-            tries, right = answer_of(payload)
-        except protocol.PayloadError as error:
-            raise Refused(400, error.key, **error.params) from None
+        learners_only(who)
+        tries, right = read_payload(answer_of, payload)
         self.self_checks.record(self.course.run.name, who.name, question, tries, right)
         return {"ok": True}
 
     def record_hints(self, who: Identity, name: str, payload: object) -> dict:
         """How many hints of exercise ``name`` the learner opened (decoder_widgets' hints),
         for the instructors' export; a count only ever rises."""
-        if who.kind != "user":
-            raise Refused(403, "learners_only")
+        learners_only(who)
         course = self.course
         self._gradable(name, course)
-        try:
-            opened = opened_of(payload)
-        except protocol.PayloadError as error:
-            raise Refused(400, error.key, **error.params) from None
+        opened = read_payload(opened_of, payload)
         self.hints.record(course.run.name, who.name, name, opened)
         return {"ok": True}
 
@@ -225,9 +231,8 @@ class CourseService:
         if not row["result"]:
             return None, 0.0, 0.0
         score = marked_score(row["result"]["score"], row["submitted_at"], mark)
-        penalty = late.penalty(course.late, row["username"], score, self.lateness(row, course))
-        hints = course.hints.penalty(row.get("hints_opened", 0), score - penalty)
-        return score - penalty - hints, penalty, hints
+        return late.final_score(course, row["username"], score, self.lateness(row, course),
+                                row.get("hints_opened", 0))
 
     def _summary(self, row: dict, page: str | None = None, *, mark: Marks | None) -> dict:
         course = self._run_of(row)

@@ -21,9 +21,9 @@ from __future__ import annotations
 import errno
 import json
 import os
-import tempfile
 from contextlib import contextmanager
 
+from decoder_atomic import replaced
 from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
 from tornado import web
 
@@ -86,33 +86,10 @@ class HomeContentsManager(AsyncLargeFileManager):
         with self.perm_to_403(os_path):
             if os.path.islink(os_path):  # write where the link points, as jupyter_server does
                 os_path = os.path.join(os.path.dirname(os_path), os.readlink(os_path))
-            folder = os.path.dirname(os_path) or os.getcwd()
-            handle, temporary = tempfile.mkstemp(dir=folder, prefix=".~", suffix=".partial")
-            try:
-                if text:
-                    kwargs.setdefault("newline", "\n")
-                    file = os.fdopen(handle, "w", encoding=encoding, **kwargs)
-                else:
-                    file = os.fdopen(handle, "wb", **kwargs)
-                with file:
-                    yield file
-                    file.flush()
-                    os.fsync(file.fileno())
-                mode = os.stat(os_path).st_mode & 0o7777 if os.path.exists(os_path) \
-                    else new_file_mode()
-                os.chmod(temporary, mode)
-                os.replace(temporary, os_path)
-            except BaseException:
-                try:
-                    os.unlink(temporary)
-                except OSError:
-                    pass
-                raise
-            directory = os.open(folder, os.O_RDONLY)
-            try:
-                os.fsync(directory)  # the rename itself survives a crash
-            finally:
-                os.close(directory)
+            mode = os.stat(os_path).st_mode & 0o7777 if os.path.exists(os_path) \
+                else new_file_mode()
+            with replaced(os_path, text=text, encoding=encoding, mode=mode, **kwargs) as file:
+                yield file
 
     async def save(self, model, path=""):
         try:

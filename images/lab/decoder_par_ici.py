@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import urllib.request
 from pathlib import Path
+
+from decoder_atomic import replaced
 
 from decoder import messages, protocol
 
@@ -119,10 +120,8 @@ def write(home: Path, text: str) -> Path:
     """Whole or not at all: a temporary file beside the page, renamed over it."""
     folder = home / "cours"
     folder.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".par-ici-")
-    with os.fdopen(handle, "w", encoding="utf-8") as file:
+    with replaced(folder / PAGE, mode=0o644) as file:
         file.write(text)
-    os.replace(temporary, folder / PAGE)
     return folder / PAGE
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
+
+from decoder_atomic import replaced
 
 FILE_ENV = "DECODER_WIDGETS_FILE"
 
@@ -33,19 +34,8 @@ def save(key: str, value, path: Path | None = None) -> bool:
     data[key] = value
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".~", suffix=".partial")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                json.dump(data, file, ensure_ascii=False)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            try:
-                os.unlink(temporary)
-            except OSError:
-                pass
-            raise
+        with replaced(path) as file:
+            json.dump(data, file, ensure_ascii=False)
     except OSError:
         return False
     return True
