@@ -2,8 +2,8 @@
 Chromium) in a real learner's JupyterLab: the « Par ici » page JupyterLab opens at start, the
 first lesson's first cells run one by one (Maj + Entrée), its first question answered, the
 third lesson's Parsons problem solved, then the first exercise fetched from nbgrader's list, a
-hint opened, the answer written, the « appel / attendu / obtenu » table read, the work handed
-in and its feedback read."""
+hint opened, the guided level's skeleton shown, the answer written, the « appel / attendu /
+obtenu » table read, the work handed in and its feedback read."""
 
 from __future__ import annotations
 
@@ -94,6 +94,12 @@ def test_week_one_as_a_beginner(platform, browser):
     hints.get_by_role("button", name=re.compile("Un indice")).click(timeout=120_000)
     expect(hints).to_contain_text("Une fonction donne son résultat avec")
     assert_accessible(page, "exercise hints", region=".decoder-hints")
+    # the guided level: closed at first, its skeleton shown when its summary is clicked
+    skeleton = page.locator(".jp-Notebook details pre").filter(has_text="___")
+    expect(skeleton).to_be_hidden()
+    page.locator(".jp-Notebook summary").filter(has_text="Version guidée").click()
+    expect(skeleton).to_be_visible()
+    expect(skeleton).to_contain_text('return "Bonjour, " + ___ + " !"')
     answer = page.locator(".jp-Notebook .jp-CodeCell").filter(has_text="def saluer").first
     answer.locator(".cm-content").click()
     page.keyboard.press("Control+a")

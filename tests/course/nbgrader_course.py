@@ -50,6 +50,42 @@ def mistakes_of(assignment: str) -> list[Mistake]:
             for m in data.get("erreur", [])]
 
 
+@dataclass
+class Levels:
+    """niveaux.toml: the guided level's blanks, in order, and the extension's solution."""
+    blanks: list[str]
+    extension_solution: str
+
+
+def levels_of(assignment: str) -> Levels:
+    data = tomllib.loads((SOURCE / assignment / "niveaux.toml").read_text(encoding="utf-8"))
+    return Levels(list(data["guide"]["trous"]), data["extension"]["solution"])
+
+
+BLANK = "___"
+
+
+def tagged(notebook: nbformat.NotebookNode, tag: str) -> nbformat.NotebookNode:
+    cells = [c for c in notebook.cells if tag in c.metadata.get("tags", [])]
+    if len(cells) != 1:
+        raise ValueError(f"no single cell tagged {tag!r} in the notebook")
+    return cells[0]
+
+
+def skeleton_of(notebook: nbformat.NotebookNode) -> str:
+    """The code the guided level (the cell tagged niveau-guide) gives to copy."""
+    source = tagged(notebook, "niveau-guide").source
+    return source.split("```python\n", 1)[1].split("\n```", 1)[0]
+
+
+def filled(skeleton: str, blanks: list[str]) -> str:
+    if skeleton.count(BLANK) != len(blanks):
+        raise ValueError(f"{skeleton.count(BLANK)} blanks in the skeleton, {len(blanks)} given")
+    for blank in blanks:
+        skeleton = skeleton.replace(BLANK, blank, 1)
+    return skeleton
+
+
 def with_cell_replaced(notebook: nbformat.NotebookNode, grade_id: str, source: str):
     copy = nbformat.from_dict(notebook)
     cells = [c for c in copy.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]

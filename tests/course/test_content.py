@@ -24,8 +24,12 @@ from graders.execute import trusted_tests
 from tests.course.nbgrader_course import (
     CourseDir,
     error_texts,
+    filled,
     kernel_env,
+    levels_of,
     mistakes_of,
+    skeleton_of,
+    tagged,
     with_cell_replaced,
 )
 
@@ -59,6 +63,9 @@ def graded(tmp_path_factory) -> dict[str, CourseDir]:
         for i, mistake in enumerate(mistakes_of(name)):
             course.submit(f"erreur-{i}", with_cell_replaced(student_version, mistake.cell,
                                                             mistake.code))
+        if name in AUTOGRADED:
+            guided = filled(skeleton_of(student_version), levels_of(name).blanks)
+            course.submit("guide", with_cell_replaced(student_version, "reponse", guided))
         course.autograde()
         return course
 
@@ -81,6 +88,42 @@ def test_solution_scores_full_marks_and_blank_scores_zero(graded, name):
     assert max_score == COURSE.assignment(name).points
     assert score == max_score
     assert graded[name].score("blank") == (0.0, max_score)
+
+
+@pytest.mark.parametrize("name", AUTOGRADED)
+def test_the_guided_levels_skeleton_filled_in_scores_full_marks(graded, name):
+    """The skeleton the learner copies (as released), each « ___ » replaced by niveaux.toml's
+    blank: it is a right answer, so the guided level leads somewhere."""
+    assert graded[name].score("guide") == (COURSE.assignment(name).points,) * 2
+
+
+@pytest.mark.parametrize("name", AUTOGRADED + CALIBRATED)
+def test_learners_get_no_file_of_the_authors(graded, name):
+    """erreurs.toml and niveaux.toml (mistakes, blanks, the extension's solution) stay out of
+    the released exercise."""
+    released = {p.name for p in (graded[name].root / "release" / name).iterdir()}
+    assert f"{name}.ipynb" in released and not {n for n in released if n.endswith(".toml")}
+
+
+@pytest.mark.parametrize("name", AUTOGRADED)
+def test_the_extension_is_all_wrong_as_given_and_all_right_with_its_solution(name):
+    """« Pour aller plus loin »: its try table run in a real kernel, after the exercise's own
+    answer (extensions reuse it), first with the cell as learners get it, then with
+    niveaux.toml's solution."""
+    master = nbformat.read(PROJECT_ROOT / "course" / "source" / name / f"{name}.ipynb", 4)
+    answer = next(c.source for c in master.cells
+                  if c.metadata.get("nbgrader", {}).get("grade_id") == "reponse")
+    tries = tagged(master, "extension-essais").source
+    show = "print(_.value)"  # the table's HTML (the widget was the cell's value)
+    sources = [answer, tagged(master, "extension-reponse").source, tries, show,
+               levels_of(name).extension_solution, tries, show]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    NotebookClient(notebook, timeout=60, kernel_name="python3").execute(env=kernel_env())
+    as_given, solved = (notebook.cells[i].outputs[0]["text"] for i in (3, 6))
+    examples = len(ast.literal_eval(tries.split("essayer(", 1)[1].rsplit(")", 1)[0]))
+    assert examples >= 2
+    assert as_given.count("✘") == examples and "✔" not in as_given
+    assert solved.count("✔") == examples and "✘" not in solved
 
 
 @pytest.mark.parametrize("name", AUTOGRADED)
@@ -275,9 +318,10 @@ WRITTEN_EXERCISES = [a.name for a in COURSE.assignments
 @pytest.mark.parametrize("name", WRITTEN_EXERCISES)
 def test_an_exercise_has_its_hints_after_the_instructions_and_its_try_table_after_the_answer(
         name):
-    """2 to 4 hints (« Un indice ») named after the exercise, before the answer cell; the
-    « appel / attendu / obtenu » table (essayer) after it, before the tests. Both are ordinary
-    cells: nothing of them is graded (the grades above are the same with them)."""
+    """2 to 4 hints (« Un indice ») named after the exercise, then the guided level, before the
+    answer cell; the « appel / attendu / obtenu » table (essayer) after it, before the tests;
+    the extension (« Pour aller plus loin »: text, a cell to write in, its own try table)
+    last. All ordinary cells: nothing of them is graded (the grades above are the same)."""
     master = nbformat.read(PROJECT_ROOT / "course" / "source" / name / f"{name}.ipynb", 4)
     kinds = []
     for cell in master.cells:
@@ -286,19 +330,27 @@ def test_an_exercise_has_its_hints_after_the_instructions_and_its_try_table_afte
                  if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)] \
             if cell.cell_type == "code" else []
         called = {node.func.id: node for node in calls}
-        if "indices" in called:
+        if "niveau-guide" in cell.metadata.get("tags", []):
+            kinds.append("guided")
+        elif "indices" in called:
             assert not meta
             ident, hints = hints_widget.parse(ast.literal_eval(called["indices"].args[0]))
             assert ident == name and 2 <= len(hints) <= 4
             kinds.append("hints")
         elif "essayer" in called:
             assert not meta
-            kinds.append("try")
+            kinds.append("extension try" if called["essayer"].args else "try")
+        elif "extension-reponse" in cell.metadata.get("tags", []):
+            kinds.append("extension answer")
+        elif "niveau-extension" in cell.metadata.get("tags", []):
+            kinds.append("extension")
         elif meta.get("solution"):
             kinds.append("answer")
         elif meta.get("grade"):
             kinds.append("test")
-    assert kinds[:3] == ["hints", "answer", "try"] and set(kinds[3:]) == {"test"}, kinds
+    assert kinds[:4] == ["hints", "guided", "answer", "try"], kinds
+    assert set(kinds[4:-3]) == {"test"}, kinds
+    assert kinds[-3:] == ["extension", "extension answer", "extension try"], kinds
 
 
 def test_the_glossary_explains_thirty_words_and_each_is_used_in_a_lesson():

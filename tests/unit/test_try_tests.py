@@ -65,3 +65,25 @@ def test_nothing_without_a_notebook_and_a_word_without_tests(shell, tmp_path, mo
     nbformat.write(nbformat.v4.new_notebook(), empty)
     monkeypatch.setenv("JPY_SESSION_NAME", str(empty))
     assert "Pas de test visible" in essayer(language="fr").value
+
+
+def test_an_extensions_examples_are_a_table_of_their_own(shell, monkeypatch):
+    """« Pour aller plus loin »: the author's (call, expected) pairs, tried like the tests, with
+    no notebook to read (the table shows in the grading sandbox too, harmlessly)."""
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    shell.run_cell("def prix_famille(ages):\n    return 5 * len(ages)")
+    widget = essayer([("prix_famille([8, 9])", 10), ("prix_famille([40])", 9),
+                      ("pas_ecrite()", 0)], language="fr")
+    rows = rows_of(widget)
+    assert len(rows) == 3
+    assert "✔ juste" in rows[0] and "✘ à revoir" in rows[1] and "<code>5</code>" in rows[1]
+    assert "NameError" in rows[2]
+    text = html.unescape(widget.value)
+    assert "Pour aller plus loin" in text and "sans note" in text
+    assert "1 sur 3" in text
+
+
+@pytest.mark.parametrize("examples", [[], [("f(", 1)], [("f()", object())], ["f()"]])
+def test_an_authors_wrong_example_says_which(examples):
+    with pytest.raises(ValueError):
+        try_tests.examples_source(examples)

@@ -6,6 +6,10 @@ never stops at the first failure, and a call that raises or never ends is a row 
 
 Informative only: the grade still comes from the trusted grader, on the notebook handed in.
 Where there is no notebook to read (the grading sandbox, a script), it shows nothing.
+
+``essayer(exemples)`` is the same table for an exercise's « Pour aller plus loin » (its
+extension, never graded): the examples are the author's (call, expected value) pairs, given
+in the cell, so nothing is read from the notebook and the table shows wherever it runs.
 """
 
 from __future__ import annotations
@@ -26,10 +30,14 @@ from .stepper import Cut, TimeLimit, notebook_namespace
 SECONDS_PER_CHECK = 5.0
 
 
-def essayer(*, language: str | None = None, notebook: str | None = None):
+def essayer(exemples=None, *, language: str | None = None, notebook: str | None = None):
     """The table of the visible tests of ``notebook`` (by default, the one this kernel runs
-    for), or None when there is none to read."""
+    for), or None when there is none to read; with ``exemples``, the table of those
+    (call, expected) pairs instead."""
     language = messages.known(language or messages.language_of_environment())
+    if exemples is not None:
+        rows = run_checks(examples_source(exemples), notebook_namespace(), language)
+        return widgets.HTML(table(rows, language, kind="extension"))
     path = notebook or os.environ.get("JPY_SESSION_NAME")
     if not path or not Path(path).is_file():
         return None
@@ -58,6 +66,30 @@ def visible(source: str) -> str:
     """A test cell without its hidden tests (nbgrader's markers), as nbgrader releases it:
     a master opened in an instructor's lab never runs them here either."""
     return HIDDEN.sub("", source)
+
+
+def examples_source(examples) -> str:
+    """The checks of (call, expected) pairs, one ``verifier`` per pair, as a test cell would
+    write them. An author's mistake (not a pair, a call that is not Python, an expected value
+    that is not a plain literal) is a ValueError saying which: the content tests run every
+    exercise, so it never reaches a learner."""
+    lines = ["from graders.checks import verifier"]
+    if not examples:
+        raise ValueError("no example to try")
+    for number, pair in enumerate(examples, start=1):
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2 and isinstance(pair[0], str)):
+            raise ValueError(f"example {number}: expected (call as text, expected value)")
+        call, expected = pair
+        try:
+            ast.parse(call, mode="eval")
+            plain = ast.literal_eval(repr(expected)) == expected
+        except (SyntaxError, ValueError):
+            plain = False
+        if not plain:
+            raise ValueError(f"example {number}: {call!r} must be an expression and its "
+                             f"expected value a literal")
+        lines.append(f"verifier({call}, {expected!r}, quoi={call!r})")
+    return "\n".join(lines)
 
 
 def _is_visible_test(cell: dict) -> bool:
@@ -114,13 +146,14 @@ def _call(statement: ast.stmt, source: str) -> str:
     return (ast.get_source_segment(source, statement) or "")[:120]
 
 
-def table(rows: list[tuple], language: str) -> str:
+def table(rows: list[tuple], language: str, kind: str = "") -> str:
     def say(key: str, **params) -> str:
         return html.escape(messages.say(f"widgets.{key}", language, **params), quote=False)
 
     if not rows:
         return f"<p class='decoder-try'>{say('try_nothing')}</p>"
     right = sum(1 for row in rows if row[3])
+    suffix = f"_{kind}" if kind else ""
     body = "".join(
         f"<tr><td><code>{html.escape(call, quote=False)}</code></td>"
         f"<td><code>{html.escape(expected, quote=False)}</code></td>"
@@ -128,10 +161,10 @@ def table(rows: list[tuple], language: str) -> str:
         f"<td>{'✔ ' + say('try_right') if ok else '✘ ' + say('try_wrong')}"
         f"{'<br>' + html.escape(note, quote=False) if note else ''}</td></tr>"
         for call, expected, got, ok, note in rows)
-    return (f"<div class='decoder-try'><p><strong>{say('try_title')}</strong> "
+    return (f"<div class='decoder-try'><p><strong>{say('try_title' + suffix)}</strong> "
             f"{say('try_count', n=len(rows), right=right)}</p>"
             f"<table style='border-collapse:collapse'><thead><tr>"
             f"<th scope='col'>{say('try_call')}</th><th scope='col'>{say('try_expected')}</th>"
             f"<th scope='col'>{say('try_got')}</th><th scope='col'>{say('try_result')}</th>"
             f"</tr></thead><tbody>{body}</tbody></table>"
-            f"<p><em>{say('try_note')}</em></p></div>")
+            f"<p><em>{say('try_note' + suffix)}</em></p></div>")
