@@ -12,8 +12,10 @@ from decoder.accounts import instructor_names, reserved_names
 from decoder.diskspace import docker_root
 from decoder.keys import ensure_demo_accounts, ensure_token
 from decoder.roles import (
+    CLASS_SESSIONS,
     COURSE_SERVICE,
     FORMGRADER,
+    class_sessions_role,
     course_service_role,
     culler_role,
     instructor_role,
@@ -56,8 +58,10 @@ c.JupyterHub.cleanup_servers = False  # a hub restart leaves learners' servers r
 c.ConfigurableHTTPProxy.should_start = False
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.proxy_api_port}"
 c.ConfigurableHTTPProxy.auth_token = ensure_token(secrets_dir / "proxy_token")
-if settings.ui_language == "fr":
-    c.JupyterHub.template_paths = [str(PROJECT_ROOT / "decoder" / "templates" / "fr")]
+# our pages in the platform's language (French: every page a learner meets; English: the
+# waiting page over the limits, JupyterHub's own pages otherwise), then what both share
+c.JupyterHub.template_paths = [str(PROJECT_ROOT / "decoder" / "templates" / language)
+                               for language in (settings.ui_language, "common")]
 # one shared origin: the error page says why nobody opens another person's JupyterLab
 c.JupyterHub.template_vars = {"shared_origin": not settings.per_user_origins}
 
@@ -89,7 +93,8 @@ else:
 rooms = room_names(settings.rooms)
 c.JupyterHub.load_roles = [user_role(settings.per_user_origins),
                            instructor_role(settings.per_user_origins),
-                           culler_role(), operator_role(), course_service_role(rooms)] + (
+                           culler_role(), operator_role(), course_service_role(rooms),
+                           class_sessions_role()] + (
     [room_role(rooms)] if rooms else [])
 
 # ---- services ----
@@ -100,6 +105,12 @@ c.JupyterHub.services = [
                     f"--timeout={settings.idle_timeout}"],
     },
     {"name": "decoder-cli", "api_token": ensure_token(secrets_dir / "cli_token")},
+    {  # starts a group's servers ahead of its class session (decoder/prestart.py)
+        "name": CLASS_SESSIONS,
+        "command": [sys.executable, "-m", "decoder.childof", "decoder.prestart"],
+        "cwd": str(PROJECT_ROOT),
+        "environment": settings.child_environment(),
+    },
     {
         "name": COURSE_SERVICE,
         "url": settings.course_service_url,
@@ -140,3 +151,10 @@ if isinstance(c.DecoderSpawner.get("extra_host_config"), dict):
 machine_memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 c.JupyterHub.active_server_limit = settings.max_active_servers or servers_memory_holds(
     c.DecoderSpawner.get("mem_limit", DEFAULT_MEM_LIMIT), machine_memory)
+# a class logging in at once: starts beyond the limit wait on a page that tries again by itself
+# (templates/fr/error.html, 429), a few seconds apart at random so that they do not all come
+# back together
+c.JupyterHub.concurrent_spawn_limit = settings.spawn_limit(os.cpu_count() or 1)
+c.JupyterHub.spawn_throttle_retry_range = (3, 10)
+if settings.prestart_problem():
+    raise ValueError(settings.prestart_problem())

@@ -2,7 +2,9 @@
 
 For each stack, once the machine is quiet: one warm-up spawn, five single spawns one after the
 other (median), then a burst of N learners started at once through the hub's REST API. Each
-learner's time runs from the start request to JupyterLab's page answering 200 (lab-ready).
+learner's time runs from the start request to JupyterLab's page answering 200 (lab-ready); a
+start the hub refuses over its concurrent start limit (ours: concurrent_spawns) is asked again
+3 to 10 s later, as the waiting page does.
 CPU-seconds per spawn are the whole machine's busy CPU time during the burst divided by N (the
 machine is shared: compare the ratio, not the absolute figure). Idle memory is each learner
 container's memory (cgroup usage less page cache) 20 s after the burst.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import secrets
 import statistics
 import subprocess
@@ -54,7 +57,11 @@ class Stack:
 
     def spawn_until_lab(self, name: str, results: dict, timeout: float = 300) -> None:
         started = time.monotonic()
-        self.api("POST", f"/users/{name}/server").raise_for_status()
+        # over the hub's concurrent start limit (429), try again as the waiting page does:
+        # 3 to 10 s later, at random (the API's 429 gives no Retry-After)
+        while (asked := self.api("POST", f"/users/{name}/server")).status_code == 429:
+            time.sleep(random.uniform(3, 10))
+        asked.raise_for_status()
         while not self.api("GET", f"/users/{name}").json().get("servers", {}).get("", {}).get(
                 "ready"):
             if time.monotonic() - started > timeout:

@@ -67,6 +67,21 @@ def check_name(name: str) -> str:
     return normalized
 
 
+def signed_up(settings: PlatformSettings, names: list[str]) -> set[str]:
+    """Which of ``names`` have an account of the sign-up form (maybe never logged in yet, so
+    not yet a user of the hub)."""
+    engine = sa.create_engine(settings.db_url)
+    try:
+        if not sa.inspect(engine).has_table(UserInfo.__tablename__):
+            return set()
+        table = UserInfo.__table__
+        with engine.connect() as db:
+            return set(db.execute(sa.select(table.c.username)
+                                  .where(table.c.username.in_(names))).scalars())
+    finally:
+        engine.dispose()
+
+
 def add_instructor(settings: PlatformSettings, name: str, *, reset: bool = False) -> str:
     """Create (or with ``reset``, give a new password to) an instructor's account in the hub's
     database, add the name to the instructors kept with the secrets, and return the password.

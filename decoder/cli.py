@@ -14,7 +14,7 @@ from pathlib import Path
 
 import requests
 
-from . import homes, hubprocess, images, runcommand
+from . import classcommand, homes, hubprocess, images, runcommand
 from .coursestate import CourseServiceClient
 from .engine import engine_answers, ensure_engine
 from .messages import render
@@ -270,6 +270,7 @@ def parser() -> argparse.ArgumentParser:
     logs.add_argument("-n", "--lines", type=int, default=100)
     sub.add_parser("build", help="build the images (cached)")
     runcommand.add_parser(sub)
+    classcommand.add_parsers(sub)
     grade = sub.add_parser("grade", help="grade one notebook in the sandbox, as a submission")
     grade.add_argument("notebook")
     grade.add_argument("--assignment", required=True, help="e.g. s1-bonjour")
@@ -304,7 +305,10 @@ COMMANDS = {"up": cmd_up, "down": cmd_down, "status": cmd_status, "settings": cm
             "logs": cmd_logs, "build": cmd_build, "run": cmd_run, "grade": cmd_grade,
             "grade-all": cmd_grade_all,
             "export": cmd_export, "verify-badge": cmd_verify_badge,
-            "instructor": cmd_instructor}
+            "instructor": cmd_instructor,
+            "group": lambda settings, args: classcommand.cmd_group(settings, args, say),
+            "session": lambda settings, args: classcommand.cmd_session(settings, args, say),
+            "prestart": lambda settings, args: classcommand.cmd_prestart(settings, args, say)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -316,6 +320,10 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](settings, args)
     except (RuntimeError, PermissionError, ValueError) as error:
         print(f"decoder {args.command}: {error}", file=sys.stderr)
+        return 2
+    except requests.ConnectionError:
+        print(f"decoder {args.command}: the hub does not answer: is the platform up? "
+              "(decoder status, decoder up)", file=sys.stderr)
         return 2
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .protocol import SERVICE as COURSE_SERVICE
 
 FORMGRADER = "formgrader"  # nbgrader's formgrader, a hub-managed service (decoder/formgrader.py)
+CLASS_SESSIONS = "class-sessions"  # starts a group's servers before its session (prestart.py)
 ROOM_PREFIX = "relecture"  # review rooms: hub accounts whose servers run a peer's notebook
 
 # what a learner's server token may do: report activity, and use the course service (nbgrader's
@@ -69,6 +70,16 @@ def culler_role() -> dict:
         "description": "Stop idle learner servers (never deletes users or volumes)",
         "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
         "services": ["idle-culler"],
+    }
+
+
+def class_sessions_role() -> dict:
+    return {
+        "name": CLASS_SESSIONS,
+        "description": "Start the servers of a group's learners before its class session "
+                       "(never stops or deletes anything)",
+        "scopes": ["read:groups", "read:users:name", "read:servers", "servers"],
+        "services": [CLASS_SESSIONS],
     }
 
 

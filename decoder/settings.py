@@ -35,6 +35,11 @@ FORMGRADER_PORT = 8888  # inside its container
 LOGINS = ("native", "lti13")
 
 
+# the smallest value of the settings that have one
+LEAST = {"prestart_concurrency": 1, "prestart_check_seconds": 1, "concurrent_spawns": 0,
+         "prestart_minutes": 0}
+
+
 class PlatformSettings(Configurable):
     """Where the platform keeps its data, which addresses it uses, and its defaults for learners."""
 
@@ -157,6 +162,33 @@ class PlatformSettings(Configurable):
         "this machine's memory holds at the lab's memory limit. Example: 60.",
     ).tag(config=True)
 
+    concurrent_spawns = Integer(
+        0,
+        help="Learner servers starting at once (JupyterHub's concurrent_spawn_limit); one more "
+        "sees a page that waits and tries again by itself. A start is mostly CPU: more at once "
+        "only makes each slower. 0: four times this machine's cores, at least 8. Example: 16.",
+    ).tag(config=True)
+
+    prestart_minutes = Integer(
+        15,
+        help="How long before a class session (decoder session add) its group's servers are "
+        "started, a few at a time, so that learners who log in find JupyterLab ready. Must "
+        "stay under idle_timeout, or the culler stops them before the session. Example: 20.",
+    ).tag(config=True)
+
+    prestart_concurrency = Integer(
+        2,
+        help="Servers a prestart (a session's, or decoder prestart GROUP) starts at once; each "
+        "is waited for before the next, so that the machine stays responsive for those "
+        "already working. Example: 3.",
+    ).tag(config=True)
+
+    prestart_check_seconds = Integer(
+        60,
+        help="How often the class-sessions service looks for a session whose servers are to "
+        "be started. Example: 30.",
+    ).tag(config=True)
+
     public_base_url = Unicode(
         "", help="The platform's address as people reach it, behind a TLS reverse proxy: the "
         "hub's address, of which each person's server and each service gets a subdomain "
@@ -228,6 +260,13 @@ class PlatformSettings(Configurable):
         if proposal["value"] not in LOGINS:
             raise TraitError(f"login must be one of {', '.join(LOGINS)}, not "
                              f"{proposal['value']!r}")
+        return proposal["value"]
+
+    @validate(*LEAST)
+    def _at_least(self, proposal):
+        name, least = proposal["trait"].name, LEAST[proposal["trait"].name]
+        if proposal["value"] < least:
+            raise TraitError(f"{name} must be {least} or more, not {proposal['value']}")
         return proposal["value"]
 
     # ---- the course service and grading ----
@@ -498,6 +537,19 @@ class PlatformSettings(Configurable):
 
     def path(self, *parts: str) -> Path:
         return Path(self.data_dir).joinpath(*parts)
+
+    def spawn_limit(self, cores: int) -> int:
+        """JupyterHub's concurrent_spawn_limit: concurrent_spawns, or four times ``cores``, at
+        least 8."""
+        return self.concurrent_spawns or max(8, 4 * cores)
+
+    def prestart_problem(self) -> str | None:
+        """Why prestarted servers would not last until their session, if they would not."""
+        if self.prestart_minutes * 60 >= self.idle_timeout:
+            return (f"prestart_minutes ({self.prestart_minutes} min) must stay under "
+                    f"idle_timeout ({self.idle_timeout} s): the idle culler would stop the "
+                    "servers started for a session before it begins")
+        return None
 
 
 @functools.cache

@@ -74,14 +74,15 @@ def test_a_correct_answer_scores_full_marks(student_version, tmp_path, cache):
 
 
 def test_the_exercises_widget_cells_run_in_the_sandbox(student_version, tmp_path, cache):
-    """The hints and the « appel / attendu / obtenu » table are ordinary cells of the exercise:
-    graded in the sandbox, they run without an error (the grader image has what they import),
-    so the graded notebook the instructors open shows none."""
+    """The hints, the « appel / attendu / obtenu » table and the extension's own table are
+    ordinary cells of the exercise: graded in the sandbox, they run without an error (the
+    grader image has what they import), so the graded notebook the instructors open shows
+    none."""
     copy = tmp_path / "graded.ipynb"
     grade(submission(student_version, tmp_path, GOOD), MASTER, CONFIG, cache=cache,
           job_timeout=120, graded_copy=copy)
     cells = [c for c in nbformat.read(copy, 4).cells if "decoder_widgets" in c.source]
-    assert len(cells) == 2
+    assert len(cells) == 3
     errors = [o for c in cells for o in c.outputs if o.get("output_type") == "error"]
     assert errors == []
 

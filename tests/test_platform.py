@@ -134,6 +134,7 @@ def test_instructor_group_roles_and_idle_culler(platform):
     services = requests.get(f"{platform.url}/hub/api/services", headers=headers, timeout=30).json()
     assert "idle-culler" in services
     assert services["idle-culler"]["pid"]  # managed by the hub, running
+    assert services["class-sessions"]["pid"]  # starts class sessions' servers ahead
 
 
 def test_learner_cannot_use_the_hub_api_beyond_itself(platform, learner_a):

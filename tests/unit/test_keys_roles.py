@@ -5,7 +5,7 @@ import stat
 import pytest
 
 from decoder.keys import DEMO_INSTRUCTOR, ensure_demo_accounts, ensure_token
-from decoder.roles import culler_role, instructor_role, operator_role
+from decoder.roles import class_sessions_role, culler_role, instructor_role, operator_role
 from decoder.spawner import hardened_host_config
 
 
@@ -40,6 +40,15 @@ def test_culler_stops_servers_but_cannot_delete_users():
     scopes = culler_role()["scopes"]
     assert "delete:servers" in scopes
     assert not any(s.startswith("admin:") for s in scopes)
+
+
+def test_the_class_sessions_service_starts_servers_and_little_else():
+    """It reads groups and starts servers (JupyterHub's ``servers`` also allows a stop, which
+    it never asks); it cannot delete anyone, open a learner's server, or change a group (who is
+    an instructor is a group)."""
+    scopes = class_sessions_role()["scopes"]
+    assert set(scopes) == {"read:groups", "read:users:name", "read:servers", "servers"}
+    assert not any(s.startswith(("admin:", "delete:", "access:", "groups")) for s in scopes)
 
 
 def test_instructors_group_and_operator_service():
