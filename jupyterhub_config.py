@@ -149,8 +149,11 @@ c.DecoderSpawner.server_token_scopes = server_token_scopes_for(rooms)  # a room'
 if isinstance(c.DecoderSpawner.get("extra_host_config"), dict):
     merged_host_config(configured_hardening(c.DecoderSpawner), c.DecoderSpawner.extra_host_config)
 machine_memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+# admitted on measured use (an idle learner uses about a tenth of the limit), with the
+# spawner's memory guard refusing a start before the machine runs short (decoder/memory.py)
 c.JupyterHub.active_server_limit = settings.max_active_servers or servers_memory_holds(
-    c.DecoderSpawner.get("mem_limit", DEFAULT_MEM_LIMIT), machine_memory)
+    c.DecoderSpawner.get("mem_limit", DEFAULT_MEM_LIMIT), machine_memory,
+    overcommit=settings.memory_overcommit)
 # a class logging in at once: starts beyond the limit wait on a page that tries again by itself
 # (templates/fr/error.html, 429), a few seconds apart at random so that they do not all come
 # back together

@@ -147,13 +147,14 @@ def measure(stack: Stack, learners: int) -> dict:
     }
 
 
-def start_ours(data_dir: Path) -> tuple[Stack, PlatformSettings]:
+def start_ours(data_dir: Path, extra: dict | None = None) -> tuple[Stack, PlatformSettings]:
     settings = PlatformSettings.load()  # the operator's settings, then the bench's own
     for name, value in {
         "instance": "decoder-bench", "data_dir": str(data_dir), "public_port": OURS_PORT,
         "hub_port": OURS_PORT + 81, "proxy_api_port": OURS_PORT + 1,
         "learner_network": "decoder-bench-learners", "learner_subnet": "172.29.8.0/24",
         "learner_bridge": "decoder-bench0", "course_service_port": OURS_PORT + 82,
+        **(extra or {}),
     }.items():
         setattr(settings, name, value)
     hubprocess.prepare(settings)

@@ -22,7 +22,7 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from traitlets import Bool, Integer, List, TraitError, Unicode, default, validate
+from traitlets import Bool, Float, Integer, List, TraitError, Unicode, default, validate
 from traitlets.config import Config, Configurable
 from traitlets.config.loader import PyFileConfigLoader
 
@@ -37,7 +37,8 @@ LOGINS = ("native", "lti13")
 
 # the smallest value of the settings that have one
 LEAST = {"prestart_concurrency": 1, "prestart_check_seconds": 1, "concurrent_spawns": 0,
-         "prestart_minutes": 0}
+         "prestart_minutes": 0, "memory_overcommit": 1, "memory_reserve_mb": 0,
+         "memory_pressure_percent": 0}
 
 
 class PlatformSettings(Configurable):
@@ -158,8 +159,32 @@ class PlatformSettings(Configurable):
     max_active_servers = Integer(
         0,
         help="Learner servers running at once (JupyterHub's active_server_limit); one more "
-        "is refused with a page asking to come back in a few minutes. 0: as many as 80 % of "
-        "this machine's memory holds at the lab's memory limit. Example: 60.",
+        "waits on a page that tries again by itself. 0: as many as 80 % of this machine's "
+        "memory holds, each server counted at the lab's memory limit divided by "
+        "memory_overcommit. Example: 60.",
+    ).tag(config=True)
+
+    memory_overcommit = Float(
+        8.0,
+        help="How many learners' servers share one memory limit's worth of the machine when "
+        "the server limit is worked out (max_active_servers = 0): an idle learner uses about "
+        "a tenth of the 1 GiB limit. The memory guard (memory_reserve_mb, "
+        "memory_pressure_percent) refuses new starts before the machine runs short. 1: no "
+        "overcommit. Example: 4.",
+    ).tag(config=True)
+
+    memory_reserve_mb = Integer(
+        0,
+        help="A new learner's server is refused (the waiting page) while the machine has less "
+        "memory available than this (the kernel's MemAvailable). 0: twice the lab's memory "
+        "limit. Example: 4096.",
+    ).tag(config=True)
+
+    memory_pressure_percent = Float(
+        10.0,
+        help="A new learner's server is refused (the waiting page) while tasks have stalled "
+        "waiting for memory this share of the last 10 seconds (the cgroups' memory pressure, "
+        "PSI some avg10): the machine is reclaiming memory hard. Example: 20.",
     ).tag(config=True)
 
     concurrent_spawns = Integer(
@@ -592,8 +617,8 @@ def last_host_of(subnet: str) -> str:
 
 
 def parse_env_value(trait, value: str):
-    """Turn an environment string into the trait's type (booleans, integers, lists written
-    with commas or as a JSON list) (pure)."""
+    """Turn an environment string into the trait's type (booleans, integers, numbers, lists
+    written with commas or as a JSON list) (pure)."""
     if isinstance(trait, Bool):
         lowered = value.strip().lower()
         if lowered not in ("1", "0", "true", "false", "yes", "no"):
@@ -604,6 +629,11 @@ def parse_env_value(trait, value: str):
             return int(value)
         except ValueError:
             raise ValueError(f"{value!r} is not a whole number") from None
+    if isinstance(trait, Float):
+        try:
+            return float(value.replace(",", "."))
+        except ValueError:
+            raise ValueError(f"{value!r} is not a number (such as 2.5)") from None
     if isinstance(trait, List):
         if value.lstrip().startswith("["):
             items = json.loads(value)

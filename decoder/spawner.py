@@ -37,6 +37,7 @@ from traitlets import Bool, Float, Integer, Unicode, default
 
 from . import homes, protocol
 from .course import Course, load_course_cached, open_lessons
+from .memory import read_memory, refusal
 from .messages import say
 from .network import ensure_firewall, ensure_network, open_ports, remove_default_route
 from .roles import room_names
@@ -126,11 +127,13 @@ def merged_host_config(hardening: dict, configured: dict) -> dict:
     return {**hardening, **configured}
 
 
-def servers_memory_holds(mem_limit: str | int | None, total_memory: int, share: float = 0.8) -> int:
-    """How many learner servers fit in ``share`` of the machine's memory (at least 1; pure)."""
+def servers_memory_holds(mem_limit: str | int | None, total_memory: int, share: float = 0.8,
+                         overcommit: float = 1.0) -> int:
+    """How many learner servers fit in ``share`` of the machine's memory, each counted at its
+    memory limit divided by ``overcommit`` (decoder/memory.py; at least 1; pure)."""
     per_server = ByteSpecification().validate(None, mem_limit) if isinstance(mem_limit, str) \
         else (mem_limit or 1024 ** 3)
-    return max(1, int(total_memory * share // per_server))
+    return max(1, int(total_memory * share * overcommit // per_server))
 
 
 async def wait_for_port(host: str, port: int, *, interval: float, timeout: float) -> bool:
@@ -240,11 +243,26 @@ class DecoderSpawner(DockerSpawner):
 
     # ---- overrides ----
 
+    def check_memory(self, settings: PlatformSettings) -> None:
+        """Refuse the start (429: the waiting page) when the machine is short of memory."""
+        memory = read_memory()
+        reserve = settings.memory_reserve_mb * 2 ** 20 or 2 * int(self.mem_limit or 2 ** 30)
+        why = refusal(memory, reserve, settings.memory_pressure_percent)
+        if why:
+            self.log.warning("Start of %s refused: memory %s (%d MiB available, reserve %d MiB, "
+                             "pressure %s %%)", self.user.name, why, memory.available // 2 ** 20,
+                             reserve // 2 ** 20, memory.pressure)
+            text = say("hub.memory_full", settings.ui_language)
+            refused = web.HTTPError(429, text.replace("%", "%%"))
+            refused.jupyterhub_message = text  # the page says it, not JupyterHub's « failed »
+            raise refused
+
     async def start(self):
         if self.image not in self._allowed_image_names():
             raise web.HTTPError(403, say("hub.image_not_allowed", self.platform.ui_language,
                                          image=repr(self.image)))
         settings = self.platform
+        self.check_memory(settings)
         if self.ensure_network:
             await self.asynchronize(ensure_network, self.client, settings)
             if not DecoderSpawner._firewall_ready:  # rules persist; write them once per hub start

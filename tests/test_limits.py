@@ -75,6 +75,18 @@ def odd(tmp_path_factory):
     yield from small_platform(tmp_path_factory, values)
 
 
+@pytest.fixture(scope="module")
+def short_of_memory(tmp_path_factory):
+    """A platform whose memory guard asks for more memory available than any machine has
+    (1 PiB): every new server is refused, whatever the server limit says."""
+    values = {**LIMITS, "instance": "decoder-mem", "public_port": 19400, "hub_port": 19481,
+              "proxy_api_port": 19401, "course_service_port": 19482,
+              "learner_network": "decoder-mem-learners", "learner_subnet": "172.29.16.0/24",
+              "learner_bridge": "decoder-mem0", "max_active_servers": 40,
+              "memory_reserve_mb": 2 ** 30}
+    yield from small_platform(tmp_path_factory, values)
+
+
 def test_one_address_creates_only_so_many_accounts_an_hour(small):
     url = small.public_url
     for number in range(3):
@@ -138,3 +150,18 @@ def test_a_full_disk_refuses_sign_ups_and_submissions_and_damages_nothing(odd):
     assert "manque de place pour enregistrer votre travail" in answer.json()["message"]
     assert Store(odd.course_db_url).submissions_of("bruno", run=None) == []
     assert not list((odd.course_storage / "submissions").glob("**/*.ipynb"))
+
+
+def test_a_machine_short_of_memory_refuses_new_servers_with_the_waiting_page(short_of_memory):
+    learner = demo_account(short_of_memory, "alice")
+    refused = learner.api("POST", f"/users/{learner.name}/server")
+    assert refused.status_code == 429, refused.text
+    assert "manque de mémoire" in refused.json()["message"]
+    page = learner.http.get(f"{short_of_memory.public_url}/hub/spawn/{learner.name}",
+                            timeout=60)
+    page.encoding = "utf-8"
+    said = " ".join(re.sub(r"<[^>]+>", "", page.text).split())
+    assert page.status_code == 429
+    assert "La plateforme manque de mémoire" in said
+    assert "Cette page réessaie toute seule dans 60 secondes" in said
+    assert not hubprocess.learner_containers(short_of_memory)  # nothing was started

@@ -79,6 +79,8 @@ def test_the_server_limit_follows_the_memory():
     assert servers_memory_holds("1G", 24 * 1024 ** 3) == 19
     assert servers_memory_holds("2G", 24 * 1024 ** 3) == 9
     assert servers_memory_holds("4G", 2 * 1024 ** 3) == 1  # at least one
+    # on measured use: an idle learner uses about a tenth of the limit
+    assert servers_memory_holds("1G", 24 * 1024 ** 3, overcommit=8) == 153
 
 
 def test_the_limiter_counts_per_address_in_a_sliding_hour():
