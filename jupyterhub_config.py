@@ -155,9 +155,9 @@ c.JupyterHub.active_server_limit = settings.max_active_servers or servers_memory
     c.DecoderSpawner.get("mem_limit", DEFAULT_MEM_LIMIT), machine_memory,
     overcommit=settings.memory_overcommit)
 # a class logging in at once: starts beyond the limit wait on a page that tries again by itself
-# (templates/fr/error.html, 429), a few seconds apart at random so that they do not all come
+# (templates/<language>/429.html), a few seconds apart at random so that they do not all come
 # back together
 c.JupyterHub.concurrent_spawn_limit = settings.spawn_limit(os.cpu_count() or 1)
 c.JupyterHub.spawn_throttle_retry_range = (3, 10)
-if settings.prestart_problem():
-    raise ValueError(settings.prestart_problem())
+if problem := settings.prestart_problem():
+    raise ValueError(problem)

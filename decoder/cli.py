@@ -18,7 +18,6 @@ from . import classcommand, homes, hubprocess, images, runcommand
 from .coursestate import CourseServiceClient
 from .engine import engine_answers, ensure_engine
 from .messages import render
-from .origins import via_proxy
 from .settings import PlatformSettings
 
 PASSWORD_IN_URL = re.compile(r"(://[^/:@]*:)[^@/]*@")  # postgresql://user:secret@host
@@ -239,13 +238,15 @@ def cmd_instructor(settings: PlatformSettings, args) -> int:
 
 def join_instructors_now(settings: PlatformSettings, name: str) -> bool:
     """Put ``name`` in the running hub's instructors group (the next start does it too)."""
-    token = settings.path("secrets", "cli_token").read_text().strip()
-    api, host = via_proxy(settings.proxy_address, settings.public_url + "/hub/api")
-    headers = {"Authorization": f"token {token}", **host}
-    created = requests.post(f"{api}/users/{name}", headers=headers, timeout=10)
-    joined = requests.post(f"{api}/groups/instructors/users", json={"users": [name]},
-                           headers=headers, timeout=10)
-    return created.status_code in (201, 409) and joined.ok
+    from .hubapi import HubAPI, HubAPIError
+
+    hub = HubAPI.for_cli(settings)
+    try:
+        hub.create_user(name)
+        hub.add_to_group("instructors", [name])
+    except HubAPIError:
+        return False
+    return True
 
 
 def progress_bar(done: int, total: int, failed: int, width: int = 30) -> None:
