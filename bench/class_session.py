@@ -24,8 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.spawn import busy_cpu_seconds, start_ours, wait_until_quiet  # noqa: E402
-from decoder import homes, hubprocess  # noqa: E402
+from bench.spawn import busy_cpu_seconds, start_ours, stop_ours, wait_until_quiet  # noqa: E402
 from decoder.accounts import signed_up  # noqa: E402
 from decoder.groups import fill_group  # noqa: E402
 from decoder.hubapi import HubAPI  # noqa: E402
@@ -94,10 +93,7 @@ def main() -> int:
                   f"p50 {statistics.median(values):.2f} s, p95 {percentile(values, 0.95):.2f} s, "
                   f"max {max(values):.2f} s (target: p95 under 1 s)")
         finally:
-            hubprocess.stop_platform(settings)
-            for container in hubprocess.learner_containers(settings):
-                container.remove(force=True)
-            homes.release_filesystem(settings.homes_root, settings.homes_image)
+            stop_ours(settings)
     return 0
 
 

@@ -163,6 +163,14 @@ def start_ours(data_dir: Path, extra: dict | None = None) -> tuple[Stack, Platfo
     return Stack("ours", settings.public_url, token, "decoder-bench-lab-"), settings
 
 
+def stop_ours(settings: PlatformSettings) -> None:
+    """Stop our platform and remove its learners' containers (their homes' filesystem too)."""
+    hubprocess.stop_platform(settings)
+    for container in hubprocess.learner_containers(settings):
+        container.remove(force=True)
+    homes.release_filesystem(settings.homes_root, settings.homes_image)
+
+
 def start_stock(data_dir: Path, proxy: str) -> tuple[Stack, subprocess.Popen]:
     token = secrets.token_hex(32)
     ipam = docker.from_env().networks.get("bridge").attrs["IPAM"]["Config"][0]
@@ -210,10 +218,7 @@ def main() -> int:
             ours = measure(stack, args.learners)
             print("ours:", {k: round(v, 2) for k, v in ours.items()}, flush=True)
         finally:
-            hubprocess.stop_platform(settings)
-            for container in hubprocess.learner_containers(settings):
-                container.remove(force=True)
-            homes.release_filesystem(settings.homes_root, settings.homes_image)
+            stop_ours(settings)
         stock_stack, process = start_stock(stock_dir, settings.proxy_command[0])
         try:
             stock = measure(stock_stack, args.learners)

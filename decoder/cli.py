@@ -14,9 +14,9 @@ from pathlib import Path
 
 import requests
 
-from . import classcommand, homes, hubprocess, images, runcommand
+from . import classcommand, homes, hubprocess, images, kubecommand, runcommand
 from .coursestate import CourseServiceClient
-from .engine import engine_answers, ensure_engine
+from .engine import LIVE_RESTORE_ADVICE, engine_answers, ensure_engine, live_restore_enabled
 from .messages import render
 from .settings import PlatformSettings
 
@@ -94,7 +94,9 @@ def cmd_status(settings: PlatformSettings, args) -> int:
     if not engine_answers():
         say("engine:  not answering")
         return 1 if pid else 3
-    say("engine:  answering")
+    say("engine:  answering, " + ("keeps the servers running through its own restart "
+                                  "(live-restore)" if live_restore_enabled() else
+                                  "WARNING: " + LIVE_RESTORE_ADVICE))
     problems = firewall_problems(settings)
     say("firewall: " + ("checked, in place" if not problems else "NOT IN PLACE: "
                         + "; ".join(problems)))
@@ -272,6 +274,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("build", help="build the images (cached)")
     runcommand.add_parser(sub)
     classcommand.add_parsers(sub)
+    kubecommand.add_parser(sub)
     grade = sub.add_parser("grade", help="grade one notebook in the sandbox, as a submission")
     grade.add_argument("notebook")
     grade.add_argument("--assignment", required=True, help="e.g. s1-bonjour")
@@ -309,7 +312,8 @@ COMMANDS = {"up": cmd_up, "down": cmd_down, "status": cmd_status, "settings": cm
             "instructor": cmd_instructor,
             "group": lambda settings, args: classcommand.cmd_group(settings, args, say),
             "session": lambda settings, args: classcommand.cmd_session(settings, args, say),
-            "prestart": lambda settings, args: classcommand.cmd_prestart(settings, args, say)}
+            "prestart": lambda settings, args: classcommand.cmd_prestart(settings, args, say),
+            "kube": lambda settings, args: kubecommand.cmd_kube(settings, args, say)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -69,8 +69,6 @@ def container_spec(settings: PlatformSettings, environ: dict[str, str]) -> dict:
     host_config = hardened_host_config(mem_limit=settings.formgrader_mem_limit,
                                        pids_limit=256, tmp_size="256m", read_only=True)
     host_config.update({
-        "mem_limit": settings.formgrader_mem_limit,
-        "nano_cpus": 1_000_000_000,
         "network_mode": settings.learner_network,
         "binds": {
             str(where["root"]): {"bind": COURSE_DIR, "mode": "rw"},

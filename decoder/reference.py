@@ -5,14 +5,19 @@ from __future__ import annotations
 from traitlets.config import Configurable
 
 from .authenticator import DecoderAuthenticator
+from .learnerserver import LearnerServer
 from .settings import PlatformSettings
 from .spawner import DecoderSpawner
 
 INTRO = {
     PlatformSettings: "Platform-wide. Set as `DECODER_<NAME>` environment variables, or "
     "`c.PlatformSettings.<name>` in a file named by `DECODER_CONFIG`.",
-    DecoderSpawner: "The learner sandbox (only the settings added to DockerSpawner's). Set as "
-    "`c.DecoderSpawner.<name>` in a file named by `DECODER_CONFIG`.",
+    LearnerServer: "A learner's server on either engine: set as `c.DecoderSpawner.<name>` "
+    "(Docker) or `c.DecoderKubeSpawner.<name>` (Kubernetes), in a file named by "
+    "`DECODER_CONFIG` or the chart's `hub.config`.",
+    DecoderSpawner: "The learner sandbox on Docker (only the settings added to DockerSpawner's). "
+    "Set as `c.DecoderSpawner.<name>` in a file named by `DECODER_CONFIG`.",
+
     DecoderAuthenticator: "Accounts (added to NativeAuthenticator's).",
 }
 

@@ -5,12 +5,13 @@ What it overrides, and why:
   learner network and its firewall exist, starts as DockerSpawner does, then (unless egress is
   allowed) deletes the container's default route, and returns once the server's port answers
   (the hub's own checks back off to seconds apart).
-- ``get_env()``: adds DECODER_LESSONS, the lesson folders of the weeks open now in the current
-  course run (course.toml's rhythm, the run in the course service's database),
-  what the lab's exchange needs of the settings (service address, size limit, language), and
-  DECODER_STAFF for an instructor (their "Cours" menu adds the dashboard and the formgrader).
-- ``create_object()``: adds the hardening to the container's host config (limits, dropped
-  capabilities, no-new-privileges, read-only root, tmpfs, init) before DockerSpawner creates it.
+  Before it returns, the created container is read back (``docker inspect``) against every
+  rule of the hardening: a container that does not keep one is stopped and refused.
+- ``create_object()``: adds the hardening (decoder/hardening.py, shared with the Kubernetes
+  spawner: limits, dropped capabilities, no-new-privileges, read-only root, tmpfs, init, the
+  learner's uid) to the container before DockerSpawner creates it.
+- The environment (open lessons, course service, language, staff menu) and the review rooms
+  are decoder/learnerserver.py's, shared with the Kubernetes spawner.
 
 The home folder is a btrfs subvolume per learner with a size limit (decoder/homes.py), made
 at the first start and bound into the container; with ``home_size_mb = 0``, a named volume per
@@ -26,46 +27,39 @@ address, and a server token that reaches nothing of the course (``server_token_s
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from pathlib import Path
 
 import docker.errors
 from dockerspawner import DockerSpawner
 from jupyterhub.traitlets import ByteSpecification
-from tornado import web
-from traitlets import Bool, Float, Integer, Unicode, default
+from traitlets import Bool, Float, Unicode, default
 
-from . import homes, protocol
-from .course import Course, load_course_cached, open_lessons
+from . import homes
+from .hardening import (
+    container_problems,
+    docker_create_options,
+    docker_host_config,
+    hardening_of,
+)
+from .learnerserver import (
+    DEFAULT_MEM_LIMIT,
+    DEFAULT_PIDS_LIMIT,
+    DEFAULT_TMP_SIZE,
+    HOME,
+    LearnerServer,
+    refused,
+)
 from .memory import read_memory, refusal
-from .messages import say
 from .network import ensure_firewall, ensure_network, open_ports, remove_default_route
-from .roles import room_names
-from .service.runs import run_store
-from .settings import PlatformSettings, process_settings
+from .settings import PlatformSettings
 
-HOME = "/home/jovyan"
-DEFAULT_MEM_LIMIT = "1G"
-DEFAULT_PIDS_LIMIT = 256
-DEFAULT_TMP_SIZE = "256m"
 
-def hardened_host_config(
-    *, mem_limit: str | int, pids_limit: int, tmp_size: str, read_only: bool
-) -> dict:
-    """Docker host-config additions for a learner container (pure)."""
-    return {
-        "memswap_limit": mem_limit,  # equal to mem_limit: no swap beyond the memory limit
-        "pids_limit": pids_limit,
-        "cap_drop": ["ALL"],
-        "security_opt": ["no-new-privileges:true"],
-        "read_only": read_only,
-        "tmpfs": {"/tmp": f"rw,nosuid,nodev,size={tmp_size}"},
-        "init": True,
-        "ipc_mode": "private",
-        # no IPv6 inside: the firewall's rules (decoder/network.py) are IPv4 rules
-        "sysctls": {"net.ipv6.conf.all.disable_ipv6": "1",
-                    "net.ipv6.conf.default.disable_ipv6": "1"},
-    }
+def hardened_host_config(*, mem_limit, pids_limit: int, tmp_size: str, read_only: bool,
+                         cpu_limit: float = 1.0) -> dict:
+    """Docker host-config additions for a learner container (pure): the shared rules of
+    decoder/hardening.py, as Docker says them."""
+    return docker_host_config(hardening_of(mem_limit, cpu_limit, pids_limit, tmp_size,
+                                           read_only))
 
 
 def configured_hardening(spawner_config) -> dict:
@@ -74,6 +68,7 @@ def configured_hardening(spawner_config) -> dict:
     hub starts (pure)."""
     return hardened_host_config(
         mem_limit=spawner_config.get("mem_limit", DEFAULT_MEM_LIMIT),
+        cpu_limit=spawner_config.get("cpu_limit", 1.0),
         pids_limit=spawner_config.get("pids_limit", DEFAULT_PIDS_LIMIT),
         tmp_size=spawner_config.get("tmp_size", DEFAULT_TMP_SIZE),
         read_only=spawner_config.get("read_only_root", True))
@@ -152,38 +147,9 @@ async def wait_for_port(host: str, port: int, *, interval: float, timeout: float
             return True
 
 
-def lab_environment(settings: PlatformSettings) -> dict[str, str]:
-    """What the course's code in a learner's JupyterLab needs of the platform's settings: where
-    the course service is, the largest submission, the language, the home's size limit,
-    where to ask for help (pure)."""
-    return {
-        protocol.COURSE_URL_ENV: protocol.service_url(settings.course_service_url),
-        protocol.MAX_SUBMISSION_ENV: str(settings.max_submission_mb),
-        protocol.LANGUAGE_ENV: settings.ui_language,
-        protocol.HOME_LIMIT_ENV: str(settings.home_size_mb),
-        protocol.HELP_ENV: settings.help_text,
-    }
-
-
-class DecoderSpawner(DockerSpawner):
+class DecoderSpawner(LearnerServer, DockerSpawner):
     _firewall_ready = False
     _homes_ready = False
-    pids_limit = Integer(
-        DEFAULT_PIDS_LIMIT,
-        help="Most processes and threads a learner container may run; stops fork bombs. "
-        "Example: 256.",
-    ).tag(config=True)
-
-    tmp_size = Unicode(
-        DEFAULT_TMP_SIZE, help="Size of the tmpfs mounted on /tmp (memory-backed). Example: '256m'."
-    ).tag(config=True)
-
-    read_only_root = Bool(
-        True,
-        help="Mount the image's filesystem read-only; only the home volume and /tmp are "
-        "writable. Example: True.",
-    ).tag(config=True)
-
     home_volume = Unicode(
         "decoder-home-{username}",
         help="Name template of the named volume holding a learner's home; {username} is the "
@@ -205,19 +171,6 @@ class DecoderSpawner(DockerSpawner):
     ).tag(config=True)
 
     # ---- defaults that differ from DockerSpawner ----
-
-    @default("mem_limit")
-    def _default_mem_limit(self):
-        return DEFAULT_MEM_LIMIT
-
-    @default("cpu_limit")
-    def _default_cpu_limit(self):
-        return 1.0
-
-    @property
-    def room(self) -> bool:
-        """This server is a review room's (roles.py)."""
-        return self.user.name in room_names(self.platform.rooms)
 
     @default("volumes")
     def _default_volumes(self):
@@ -252,15 +205,12 @@ class DecoderSpawner(DockerSpawner):
             self.log.warning("Start of %s refused: memory %s (%d MiB available, reserve %d MiB, "
                              "pressure %s %%)", self.user.name, why, memory.available // 2 ** 20,
                              reserve // 2 ** 20, memory.pressure)
-            text = say("hub.memory_full", settings.ui_language)
-            refused = web.HTTPError(429, text.replace("%", "%%"))
-            refused.jupyterhub_message = text  # the page says it, not JupyterHub's « failed »
-            raise refused
+            raise refused(429, "hub.memory_full", settings.ui_language)
 
     async def start(self):
         if self.image not in self._allowed_image_names():
-            raise web.HTTPError(403, say("hub.image_not_allowed", self.platform.ui_language,
-                                         image=repr(self.image)))
+            raise refused(403, "hub.image_not_allowed", self.platform.ui_language,
+                          image=repr(self.image))
         settings = self.platform
         self.check_memory(settings)
         if self.ensure_network:
@@ -271,9 +221,9 @@ class DecoderSpawner(DockerSpawner):
         if settings.home_size_mb and not self.room:
             await self.prepare_home(settings)
         ip_port = await super().start()
+        inspect = await self.check_container()
         if not settings.allow_egress:
-            state = (await self.docker("inspect_container", self.container_id))["State"]
-            await self.asynchronize(remove_default_route, state["Pid"])
+            await self.asynchronize(remove_default_route, inspect["State"]["Pid"])
         if self.ready_poll_interval > 0:
             await wait_for_port(*ip_port, interval=self.ready_poll_interval,
                                 timeout=self.http_timeout)
@@ -298,12 +248,7 @@ class DecoderSpawner(DockerSpawner):
                                     settings.home_size_mb, former)
         except homes.HomesError as error:
             self.log.error("Home of %s not ready: %s", self.user.name, error)
-            raise web.HTTPError(500, say("hub.home_unavailable", settings.ui_language)) from None
-
-    @property
-    def platform(self) -> PlatformSettings:
-        """The platform's settings, loaded once by the hub's process (jupyterhub_config.py)."""
-        return process_settings()
+            raise refused(500, "hub.home_unavailable", settings.ui_language) from None
 
     async def asynchronize(self, function, *args):
         """Run a blocking call in DockerSpawner's single Docker thread."""
@@ -315,46 +260,34 @@ class DecoderSpawner(DockerSpawner):
             return {self.image} if allowed == "*" else set()
         return set(allowed.values())
 
-    def get_env(self):
-        env = super().get_env()
-        settings = self.platform
-        if self.room:  # no lessons, no course service: a peer's notebook runs here
-            return {**env, "DECODER_LESSONS": "", protocol.ROOM_ENV: "1",
-                    protocol.LANGUAGE_ENV: settings.ui_language}
-        course = load_course_cached(Path(settings.course_file))
-        env["DECODER_LESSONS"] = " ".join(self.open_lessons(course, settings))
-        env[protocol.POINTS_PER_HINT_ENV] = format(course.hints.points_per_hint, "g")
-        if any(group.name == "instructors" for group in self.user.groups):
-            env["DECODER_STAFF"] = "1"  # the staff entries of the lab's "Cours" menu
-        return {**env, **lab_environment(settings)}
-
-    def open_lessons(self, course: Course, settings: PlatformSettings) -> list[str]:
-        """The lesson folders of the weeks open now in the current run (none before a run
-        exists: ``decoder up`` makes the demo's)."""
-        run = run_store(settings.course_db_url).current()
-        if run is None:
-            self.log.warning("No course run: %s gets no lesson (decoder run start NAME DATE)",
-                             self.user.name)
-            return []
-        return open_lessons(course.in_run(run), datetime.now(UTC))
-
     async def create_object(self):
-        hardening = hardened_host_config(
-            mem_limit=self.mem_limit,
-            pids_limit=self.pids_limit,
-            tmp_size=self.tmp_size,
-            read_only=self.read_only_root,
-        )
+        hardening = docker_host_config(self.hardening)
         if self.room:  # its only folder: in memory, limited, gone at the room's stop
             hardening["tmpfs"] = {**hardening["tmpfs"], HOME: (
                 f"rw,nosuid,nodev,size={self.platform.review_room_mb}m,uid=1000,gid=1000,"
                 "mode=0700")}
         configured = self._eval_if_callable(self.extra_host_config) or {}
         try:
-            self.extra_host_config = merged_host_config(hardening, configured)
+            # the container is removed by the spawner when it stops (remove=True), never by the
+            # engine: Docker before 24.0.8 removes auto-remove containers that are still running
+            # when it restarts with live-restore (moby#46308), and Debian's is 20.10
+            self.extra_host_config = {**merged_host_config(hardening, configured),
+                                      "auto_remove": False}
         except HardeningUndone as undone:
             self.log.error("%s", undone)
-            raise web.HTTPError(
-                500, say("hub.hardening_undone", self.platform.ui_language)) from None
-
+            raise refused(500, "hub.hardening_undone", self.platform.ui_language) from None
+        create = self._eval_if_callable(self.extra_create_kwargs) or {}
+        self.extra_create_kwargs = {**create, **docker_create_options(self.hardening)}
         return await super().create_object()
+
+    async def check_container(self) -> dict:
+        """Read the created container back: stop and refuse a server that does not keep
+        every rule of the hardening, whatever the configuration made of it."""
+        inspect = await self.docker("inspect_container", self.container_id)
+        problems = container_problems(inspect, self.hardening)
+        if problems:
+            self.log.error("Container of %s does not keep the hardening: %s", self.user.name,
+                           "; ".join(problems))
+            await self.stop()
+            raise refused(500, "hub.hardening_undone", self.platform.ui_language)
+        return inspect

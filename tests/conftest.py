@@ -45,6 +45,13 @@ TEST_SETTINGS = {
 }
 
 
+def pytest_collection_modifyitems(config, items):
+    """The engine restart last: it stops the Docker engine every other test's containers run
+    on (they keep running, through live-restore, but a hub calling the engine meanwhile
+    fails)."""
+    items.sort(key=lambda item: item.get_closest_marker("engine_restart") is not None)
+
+
 def settings_file(data_dir: Path, **overrides) -> Path:
     """The operator's settings file of the test platform (traitlets syntax)."""
     values = {**TEST_SETTINGS, "data_dir": str(data_dir), **overrides}

@@ -87,6 +87,19 @@ def short_of_memory(tmp_path_factory):
     yield from small_platform(tmp_path_factory, values)
 
 
+@pytest.fixture(scope="module")
+def loosened(tmp_path_factory):
+    """A platform whose operator's file adds a capability through the container's create
+    options, a path DockerSpawner merges into the container beside the host config our
+    hardening checks when the hub starts (c.DecoderSpawner.extra_host_config)."""
+    values = {**LIMITS, "instance": "decoder-loose", "public_port": 19800, "hub_port": 19881,
+              "proxy_api_port": 19801, "course_service_port": 19882,
+              "learner_network": "decoder-loose-learners", "learner_subnet": "172.29.20.0/24",
+              "learner_bridge": "decoder-lse0", "max_active_servers": 40}
+    yield from small_platform(tmp_path_factory, values, operator_lines=(
+        "c.DecoderSpawner.extra_create_kwargs = {'host_config': {'CapAdd': ['NET_RAW']}}\n"))
+
+
 def test_one_address_creates_only_so_many_accounts_an_hour(small):
     url = small.public_url
     for number in range(3):
@@ -165,3 +178,24 @@ def test_a_machine_short_of_memory_refuses_new_servers_with_the_waiting_page(sho
     assert "La plateforme manque de mémoire" in said
     assert "Cette page réessaie toute seule dans 60 secondes" in said
     assert not hubprocess.learner_containers(short_of_memory)  # nothing was started
+
+
+def test_a_container_that_does_not_keep_the_hardening_is_stopped_and_refused(loosened):
+    """The spawner reads the created container back (docker inspect) against every rule of
+    decoder/hardening.py, whatever configuration made it."""
+    learner = demo_account(loosened, "alice")
+    refused = learner.api("POST", f"/users/{learner.name}/server")
+    if refused.status_code == 202:  # the hub answers before the start ends: wait for it
+        deadline = time.monotonic() + 120
+        while learner.api("GET", f"/users/{learner.name}").json()["pending"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.5)
+    else:
+        assert refused.status_code == 500, refused.text
+        assert "affaiblirait sa protection" in refused.json()["message"]
+    assert not learner.api("GET", f"/users/{learner.name}").json()["servers"]
+    # hers is gone (the review rooms' servers, refused too, are retried by the room pool)
+    assert not [c for c in hubprocess.learner_containers(loosened)
+                if c.name == f"{loosened.instance}-lab-{learner.name}"]
+    log = loosened.path("logs", "jupyterhub.log").read_text(encoding="utf-8")
+    assert "does not keep the hardening: no_capabilities" in log

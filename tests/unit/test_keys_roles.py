@@ -60,7 +60,7 @@ def test_instructors_group_and_operator_service():
 def test_hardened_host_config():
     config = hardened_host_config(mem_limit="1G", pids_limit=256, tmp_size="256m",
                                   read_only=True)
-    assert config["memswap_limit"] == "1G"
+    assert config["memswap_limit"] == config["mem_limit"] == 2 ** 30
     assert config["pids_limit"] == 256
     assert config["cap_drop"] == ["ALL"]
     assert config["security_opt"] == ["no-new-privileges:true"]

@@ -219,8 +219,9 @@ def test_the_config_check_uses_the_spawners_own_defaults_and_the_operators_setti
     assert default["pids_limit"] == traits["pids_limit"].default_value
     assert traits["tmp_size"].default_value in default["tmpfs"]["/tmp"]
     assert default["read_only"] is traits["read_only_root"].default_value
-    assert default["memswap_limit"] == DecoderSpawner._default_mem_limit(None)
+    assert default["memswap_limit"] == 2 ** 30  # DecoderSpawner._default_mem_limit: "1G"
+    assert DecoderSpawner._default_mem_limit(None) == "1G"
     stricter = configured_hardening(Config({"pids_limit": 100, "mem_limit": "512M"}))
-    assert stricter["pids_limit"] == 100 and stricter["memswap_limit"] == "512M"
+    assert stricter["pids_limit"] == 100 and stricter["memswap_limit"] == 512 * 2 ** 20
     with pytest.raises(HardeningUndone, match="pids_limit"):
         merged_host_config(stricter, {"pids_limit": 200})  # weaker than the operator's own

@@ -1,0 +1,87 @@
+"""`decoder kube`: what Kubernetes needs of an operator, checked from the API's own answers.
+
+    decoder kube policy [--release decoder]  the learners' NetworkPolicy, as YAML for kubectl
+    decoder kube check --daemonsets FILE --configz NODE=FILE... --home-claim FILE
+                                            refuse a cluster that would not keep the hardening
+
+The answers are saved with kubectl by the operator (docs/operating.md, « Passer à
+l'échelle »), so the platform holds no Kubernetes credentials:
+
+    kubectl get daemonsets --all-namespaces -o json > daemonsets.json
+    kubectl get --raw /api/v1/nodes/NODE/proxy/configz > NODE.json   (each node)
+    kubectl -n jhub get pvc decoder-homes -o json > homes.json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import yaml
+
+from .hardening import cluster_requirements
+from .kubecluster import cluster_problems, learner_network_policy, network_plugin
+from .learnerserver import DEFAULT_PIDS_LIMIT, DEFAULT_TMP_SIZE
+from .settings import PlatformSettings
+
+
+def read_answer(path: str) -> dict:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such file (see decoder kube check --help)") from None
+    except ValueError as error:
+        raise ValueError(f"{path} is not the API's JSON answer ({error}): save it with "
+                         "kubectl ... -o json") from None
+
+
+def answers_from(args) -> dict:
+    configz = {}
+    for given in args.configz:
+        node, _, path = given.partition("=")
+        if not path:
+            raise ValueError(f"--configz {given!r}: write NODE=FILE")
+        configz[node] = read_answer(path)
+    return {"daemonsets": read_answer(args.daemonsets), "configz": configz,
+            "home_claim": read_answer(args.home_claim) if args.home_claim else None}
+
+
+def cmd_kube(settings: PlatformSettings, args, say) -> int:
+    from .hardening import hardening_of
+
+    if args.action == "policy":
+        policy = learner_network_policy(args.release, settings.course_service_port)
+        sys.stdout.write(yaml.safe_dump(policy, sort_keys=False))
+        return 0
+    if not args.daemonsets:
+        raise ValueError("decoder kube check needs --daemonsets FILE (kubectl get daemonsets "
+                         "--all-namespaces -o json)")
+    hardening = hardening_of("1G", 1.0, args.pids_limit, DEFAULT_TMP_SIZE)
+    answers = answers_from(args)
+    enforcing, _ = network_plugin(answers)
+    say(f"network plugin enforcing NetworkPolicy: {', '.join(enforcing) or 'none'}")
+    say(f"nodes read: {', '.join(sorted(answers['configz'])) or 'none'}")
+    problems = cluster_problems(answers, hardening, args.claim)
+    for problem in problems:
+        say(f"REFUSED: {problem}")
+    if problems:
+        return 1
+    say("This cluster keeps what a pod cannot say: " + "; ".join(
+        cluster_requirements(hardening)))
+    return 0
+
+
+def add_parser(sub) -> None:
+    kube = sub.add_parser("kube", help="Kubernetes: the learners' NetworkPolicy, and the "
+                          "cluster checked from kubectl's answers")
+    kube.add_argument("action", choices=("policy", "check"))
+    kube.add_argument("--release", default="decoder", help="the Zero to JupyterHub release's "
+                      "name (policy)")
+    kube.add_argument("--daemonsets", help="kubectl get daemonsets --all-namespaces -o json")
+    kube.add_argument("--configz", action="append", default=[], metavar="NODE=FILE",
+                      help="kubectl get --raw /api/v1/nodes/NODE/proxy/configz, each node")
+    kube.add_argument("--home-claim", help="kubectl get pvc CLAIM -o json (the homes' claim)")
+    kube.add_argument("--claim", default="decoder-homes", help="the homes' claim's name")
+    kube.add_argument("--pids-limit", type=int, default=DEFAULT_PIDS_LIMIT,
+                      help="the learners' process limit the nodes must keep")
