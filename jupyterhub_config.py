@@ -28,9 +28,9 @@ from decoder.roles import (
 from decoder.settings import PROJECT_ROOT, process_settings
 from decoder.spawner import (
     DEFAULT_MEM_LIMIT,
+    active_server_limit,
     configured_hardening,
     merged_host_config,
-    servers_memory_holds,
 )
 
 c = get_config()  # noqa: F821
@@ -148,12 +148,10 @@ c.DecoderSpawner.server_token_scopes = server_token_scopes_for(rooms)  # a room'
 # an operator's extra_host_config may add to the hardening, never weaken it: refuse to start
 if isinstance(c.DecoderSpawner.get("extra_host_config"), dict):
     merged_host_config(configured_hardening(c.DecoderSpawner), c.DecoderSpawner.extra_host_config)
-machine_memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 # admitted on measured use (an idle learner uses about a tenth of the limit), with the
 # spawner's memory guard refusing a start before the machine runs short (decoder/memory.py)
-c.JupyterHub.active_server_limit = settings.max_active_servers or servers_memory_holds(
-    c.DecoderSpawner.get("mem_limit", DEFAULT_MEM_LIMIT), machine_memory,
-    overcommit=settings.memory_overcommit)
+c.JupyterHub.active_server_limit = active_server_limit(
+    settings, c.DecoderSpawner.get("mem_limit", DEFAULT_MEM_LIMIT))
 # a class logging in at once: starts beyond the limit wait on a page that tries again by itself
 # (templates/<language>/429.html), a few seconds apart at random so that they do not all come
 # back together

@@ -32,10 +32,11 @@ from pathlib import Path
 import websocket
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.spawn import Stack, start_ours, stop_ours, wait_until_quiet  # noqa: E402
+from bench.spawn import Stack, percentile, start_ours, stop_ours, wait_until_quiet  # noqa: E402
 from decoder import hubprocess, origins  # noqa: E402
 from decoder.memory import read_memory  # noqa: E402
-from decoder.spawner import DEFAULT_MEM_LIMIT, servers_memory_holds  # noqa: E402
+from decoder.spawner import DEFAULT_MEM_LIMIT, active_server_limit  # noqa: E402
+from tests.hubclient import execute_request  # noqa: E402
 from tests.localhost import resolved  # noqa: E402
 
 API_P95_LIMIT = 0.5
@@ -44,11 +45,6 @@ STARTING_AT_ONCE = 8  # the hub's start limit on this machine (concurrent_spawns
 
 class Refused(RuntimeError):
     """The platform refused a start: its server limit or its memory guard."""
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def start_server(stack: Stack, name: str, patience: float = 120) -> None:
@@ -87,12 +83,7 @@ def run_one_cell(stack: Stack, name: str, token: str) -> None:
         timeout=120, **({"host": host, "origin": "http://" + host} if host else {}))
     try:
         msg_id = uuid.uuid4().hex
-        ws.send(json.dumps({
-            "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": name,
-                       "session": uuid.uuid4().hex, "version": "5.3"},
-            "parent_header": {}, "metadata": {}, "channel": "shell",
-            "content": {"code": "print(sum(range(10)))", "silent": False,
-                        "store_history": True, "user_expressions": {}, "allow_stdin": False}}))
+        ws.send(json.dumps(execute_request(msg_id, "print(sum(range(10)))")))
         while True:
             message = json.loads(ws.recv())
             if (message.get("parent_header", {}).get("msg_id") == msg_id
@@ -145,13 +136,6 @@ def hub_idle_cpu(pid: int, seconds: float = 20) -> float:
     return (process_figures(pid)[0] - before) / seconds
 
 
-def server_limit(settings) -> int:
-    """The hub's active_server_limit, as jupyterhub_config.py works it out."""
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return settings.max_active_servers or servers_memory_holds(
-        DEFAULT_MEM_LIMIT, memory, overcommit=settings.memory_overcommit)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wave", type=int, default=20)
@@ -197,7 +181,8 @@ def main() -> int:
                     stopped = f"hub API p95 {api * 1000:.0f} ms passed 500 ms"
                     break
             print(f"\nheld {len(tokens)} learners, each with a kernel ({stopped}); "
-                  f"server limit {server_limit(settings)}; hub CPU over the run "
+                  f"server limit {active_server_limit(settings, DEFAULT_MEM_LIMIT)}; "
+                  "hub CPU over the run "
                   f"{process_figures(hub)[0] - hub_cpu_before:.0f} s "
                   f"(target: at least 200 learners)")
         finally:

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.spawn import busy_cpu_seconds, start_ours, stop_ours, wait_until_quiet  # noqa: E402
+from bench.spawn import busy_cpu_seconds, percentile, start_ours, stop_ours, wait_until_quiet  # noqa: E402
 from decoder.accounts import signed_up  # noqa: E402
 from decoder.groups import fill_group  # noqa: E402
 from decoder.hubapi import HubAPI  # noqa: E402
@@ -32,11 +32,6 @@ from decoder.prestart import prestart_group  # noqa: E402
 from tests.hubclient import Learner  # noqa: E402
 
 PASSWORD = "mot-de-passe-solide"
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def login_to_lab(learner: Learner, times: dict, start: threading.Event) -> None:

@@ -38,6 +38,11 @@ OURS_PORT, STOCK_PORT = 28000, 28100
 SINGLE_RUNS = 5
 
 
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
 def busy_cpu_seconds() -> float:
     fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
@@ -142,7 +147,7 @@ def measure(stack: Stack, learners: int) -> dict:
     stack.clean(names)
     return {
         "single": single_time, "p50": statistics.median(times),
-        "p95": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))], "max": times[-1],
+        "p95": percentile(times, 0.95), "max": times[-1],
         "cpu": cpu, "memory": statistics.median(memory),
     }
 

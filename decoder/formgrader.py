@@ -32,6 +32,7 @@ from pathlib import Path
 import docker
 import docker.errors
 
+from .hardening import DEFAULT_PIDS_LIMIT, DEFAULT_TMP_SIZE
 from .network import ensure_learner_network, remove_default_route
 from .service.gradebook import SUBMITTED_INDEX
 from .settings import FORMGRADER_PORT, PlatformSettings
@@ -67,7 +68,8 @@ def container_spec(settings: PlatformSettings, environ: dict[str, str]) -> dict:
         "JUPYTER_CONFIG_PATH": "/opt/decoder/formgrader-config",
     })
     host_config = hardened_host_config(mem_limit=settings.formgrader_mem_limit,
-                                       pids_limit=256, tmp_size="256m", read_only=True)
+                                       pids_limit=DEFAULT_PIDS_LIMIT, tmp_size=DEFAULT_TMP_SIZE,
+                                       read_only=True)
     host_config.update({
         "network_mode": settings.learner_network,
         "binds": {

@@ -36,26 +36,36 @@ RULES = {
 }
 
 UID = GID = 1000  # jovyan, images/lab/Dockerfile
+# the numbers a platform may change, as the spawners' settings write them
+DEFAULT_MEM_LIMIT = "1G"
+DEFAULT_CPU_LIMIT = 1.0
+DEFAULT_PIDS_LIMIT = 256
+DEFAULT_TMP_SIZE = "256m"
+
+
+def memory_bytes(limit: str | int | None) -> int:
+    """A memory limit in bytes, written as the spawners take it ('1G', bytes, or None for
+    the default) (pure)."""
+    limit = limit or DEFAULT_MEM_LIMIT
+    return ByteSpecification().validate(None, limit) if isinstance(limit, str) else int(limit)
 
 
 @dataclass(frozen=True)
 class Hardening:
     """The numbers a platform chooses; every other rule is fixed."""
 
-    mem_limit: int = 2 ** 30
-    cpu_limit: float = 1.0
-    pids_limit: int = 256
-    tmp_size: str = "256m"
+    mem_limit: int = memory_bytes(DEFAULT_MEM_LIMIT)
+    cpu_limit: float = DEFAULT_CPU_LIMIT
+    pids_limit: int = DEFAULT_PIDS_LIMIT
+    tmp_size: str = DEFAULT_TMP_SIZE
     read_only_root: bool = True
 
 
 def hardening_of(mem_limit, cpu_limit, pids_limit: int, tmp_size: str,
                  read_only_root: bool = True) -> Hardening:
     """A Hardening from spawner settings (a memory limit may be written '1G')."""
-    memory = ByteSpecification().validate(None, mem_limit) if isinstance(mem_limit, str) \
-        else int(mem_limit or 2 ** 30)
-    return Hardening(memory, float(cpu_limit or 1.0), int(pids_limit), tmp_size,
-                     bool(read_only_root))
+    return Hardening(memory_bytes(mem_limit), float(cpu_limit or DEFAULT_CPU_LIMIT),
+                     int(pids_limit), tmp_size, bool(read_only_root))
 
 
 # ---- Docker: a container's create options and host config ----

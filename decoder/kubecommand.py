@@ -20,9 +20,9 @@ from pathlib import Path
 
 import yaml
 
-from .hardening import cluster_requirements
+from .hardening import Hardening, cluster_requirements
 from .kubecluster import cluster_problems, learner_network_policy, network_plugin
-from .learnerserver import DEFAULT_PIDS_LIMIT, DEFAULT_TMP_SIZE
+from .learnerserver import DEFAULT_PIDS_LIMIT
 from .settings import PlatformSettings
 
 
@@ -48,8 +48,6 @@ def answers_from(args) -> dict:
 
 
 def cmd_kube(settings: PlatformSettings, args, say) -> int:
-    from .hardening import hardening_of
-
     if args.action == "policy":
         policy = learner_network_policy(args.release, settings.course_service_port)
         sys.stdout.write(yaml.safe_dump(policy, sort_keys=False))
@@ -57,7 +55,7 @@ def cmd_kube(settings: PlatformSettings, args, say) -> int:
     if not args.daemonsets:
         raise ValueError("decoder kube check needs --daemonsets FILE (kubectl get daemonsets "
                          "--all-namespaces -o json)")
-    hardening = hardening_of("1G", 1.0, args.pids_limit, DEFAULT_TMP_SIZE)
+    hardening = Hardening(pids_limit=args.pids_limit)
     answers = answers_from(args)
     enforcing, _ = network_plugin(answers)
     say(f"network plugin enforcing NetworkPolicy: {', '.join(enforcing) or 'none'}")

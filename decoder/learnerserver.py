@@ -14,16 +14,20 @@ from traitlets.config import LoggingConfigurable
 
 from . import protocol
 from .course import Course, load_course_cached, open_lessons
-from .hardening import Hardening, hardening_of
+from .hardening import (
+    DEFAULT_CPU_LIMIT,
+    DEFAULT_MEM_LIMIT,
+    DEFAULT_PIDS_LIMIT,
+    DEFAULT_TMP_SIZE,
+    Hardening,
+    hardening_of,
+)
 from .messages import say
 from .roles import room_names
 from .service.runs import run_store
 from .settings import PlatformSettings, process_settings
 
 HOME = "/home/jovyan"
-DEFAULT_MEM_LIMIT = "1G"
-DEFAULT_PIDS_LIMIT = 256
-DEFAULT_TMP_SIZE = "256m"
 
 
 def lab_environment(settings: PlatformSettings) -> dict[str, str]:
@@ -71,7 +75,7 @@ class LearnerServer(LoggingConfigurable):
 
     @default("cpu_limit")
     def _default_cpu_limit(self):
-        return 1.0
+        return DEFAULT_CPU_LIMIT
 
     @property
     def hardening(self) -> Hardening:

@@ -27,11 +27,11 @@ address, and a server token that reaches nothing of the course (``server_token_s
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import docker.errors
 from dockerspawner import DockerSpawner
-from jupyterhub.traitlets import ByteSpecification
 from traitlets import Bool, Float, Unicode, default
 
 from . import homes
@@ -40,6 +40,7 @@ from .hardening import (
     docker_create_options,
     docker_host_config,
     hardening_of,
+    memory_bytes,
 )
 from .learnerserver import (
     DEFAULT_MEM_LIMIT,
@@ -126,9 +127,15 @@ def servers_memory_holds(mem_limit: str | int | None, total_memory: int, share: 
                          overcommit: float = 1.0) -> int:
     """How many learner servers fit in ``share`` of the machine's memory, each counted at its
     memory limit divided by ``overcommit`` (decoder/memory.py; at least 1; pure)."""
-    per_server = ByteSpecification().validate(None, mem_limit) if isinstance(mem_limit, str) \
-        else (mem_limit or 1024 ** 3)
-    return max(1, int(total_memory * share * overcommit // per_server))
+    return max(1, int(total_memory * share * overcommit // memory_bytes(mem_limit)))
+
+
+def active_server_limit(settings: PlatformSettings, mem_limit: str | int | None) -> int:
+    """The hub's server limit: the operator's, else what this machine's memory holds at
+    measured use (memory_overcommit), the spawner's memory guard refusing starts beyond."""
+    machine_memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return settings.max_active_servers or servers_memory_holds(
+        mem_limit, machine_memory, overcommit=settings.memory_overcommit)
 
 
 async def wait_for_port(host: str, port: int, *, interval: float, timeout: float) -> bool:
@@ -199,7 +206,7 @@ class DecoderSpawner(LearnerServer, DockerSpawner):
     def check_memory(self, settings: PlatformSettings) -> None:
         """Refuse the start (429: the waiting page) when the machine is short of memory."""
         memory = read_memory()
-        reserve = settings.memory_reserve_mb * 2 ** 20 or 2 * int(self.mem_limit or 2 ** 30)
+        reserve = settings.memory_reserve_mb * 2 ** 20 or 2 * memory_bytes(self.mem_limit)
         why = refusal(memory, reserve, settings.memory_pressure_percent)
         if why:
             self.log.warning("Start of %s refused: memory %s (%d MiB available, reserve %d MiB, "
