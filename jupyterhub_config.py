@@ -157,5 +157,6 @@ c.JupyterHub.active_server_limit = active_server_limit(
 # back together
 c.JupyterHub.concurrent_spawn_limit = settings.spawn_limit(os.cpu_count() or 1)
 c.JupyterHub.spawn_throttle_retry_range = (3, 10)
-if problem := settings.prestart_problem():
-    raise ValueError(problem)
+for problem in (settings.prestart_problem(), settings.grading_queue_problem()):
+    if problem:
+        raise ValueError(problem)

@@ -15,11 +15,17 @@ Stock runs twice: at its own cell timeout (30 s) and at ours (``cell_timeout``, 
 default), since each endless loop costs a side one cell timeout: the second ratio shows what
 does not come from the shorter timeout.
 
+``--hosts 2`` grades the same submissions on one host (this machine's workers) and on two: half
+the workers here, half behind `decoder worker` on a second Docker engine in a network namespace
+of its own (tests/secondhost.py), taking jobs over the queue's HTTP API, the service's store on
+PostgreSQL. Same cores: no gain is expected; the ratio is the remote path's overhead.
+
 ``--baseline PATH`` also grades the same submissions with the code of another checkout of this
 project (an older commit: ``git worktree add PATH <commit>``), in the same run, with the same
 settings and images: a change's cost is read against it, not against a number from another day.
 
     .venv/bin/python bench/autograde.py [--submissions 120] [--baseline ../main-before]
+    .venv/bin/python bench/autograde.py --hosts 2 [--submissions 60]
 """
 
 from __future__ import annotations
@@ -190,6 +196,47 @@ def run_stock(root: Path, work: list, cell_timeout: int | None = None) -> tuple[
     return elapsed, scores
 
 
+def run_two_hosts(work: list, workers: int, tmp: Path) -> tuple[float, dict]:
+    """``run_ours`` with half the workers on a second host (its engine, its `decoder worker`)."""
+    from decoder.keys import ensure_token
+    from tests.pgserver import PostgresServer
+    from tests.secondhost import HostPlan, SecondHost, serve_queue
+
+    plan, port = HostPlan(), 19990
+    postgres, second = PostgresServer(), SecondHost(plan)
+    settings = loaded_settings(tmp / "two-hosts-data", max(1, workers // 2))
+    settings.course_db_url = postgres.start()
+    settings.grading_queue_address = f"{plan.here}:{port}"
+    stop_queue = None
+    try:
+        second.connect()
+        second.start_engine()
+        second.load(settings.grader_image)
+        store = Store(settings.course_db_url)
+        store.migrate()
+        # as for one host (submissions_for): each host's assignments prepared before the clock
+        for name in sorted({name for _, name, _ in work}):
+            for cache in (settings.course_storage / "templates",
+                          plan.root / "worker" / "templates"):
+                prepare_assignment(PROJECT_ROOT / "course" / "source" / name,
+                                   PROJECT_ROOT / "course" / "nbgrader_config.py", cache)
+        token = ensure_token(settings.grading_queue_token_file)
+        stop_queue = serve_queue(settings, store, token, plan.here, port)
+        second.start_worker(f"http://{plan.here}:{port}", token,
+                            processes=workers - settings.grading_workers,
+                            sandboxes_ahead=settings.sandboxes_ahead)
+        while "take jobs from" not in second.worker_output():
+            if second.worker.poll() is not None:
+                raise RuntimeError(second.worker_output())
+            time.sleep(0.5)
+        return run_ours(settings, work, settings.grading_workers)
+    finally:
+        if stop_queue:
+            stop_queue()
+        second.remove()
+        postgres.stop()
+
+
 def run_baseline(checkout: Path, work: list, settings: PlatformSettings,
                  tmp: Path) -> tuple[float, dict]:
     """This bench's ``ours`` with another checkout's code, in a subprocess, same settings."""
@@ -232,6 +279,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=0, help="0: one per core")
     parser.add_argument("--baseline", type=Path, help="another checkout of this project "
                         "(git worktree add PATH COMMIT) graded in the same run")
+    parser.add_argument("--hosts", type=int, choices=(1, 2), default=1,
+                        help="2: one host against two, same workers in all (no stock run)")
     parser.add_argument("--ours-only", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -247,6 +296,8 @@ def main() -> int:
               f"{settings.worker_count} worker(s) for ours", flush=True)
         ours_seconds, ours = run_ours(settings, work, settings.worker_count)
         print(f"ours:  {ours_seconds:.1f} s", flush=True)
+        if args.hosts == 2:
+            return compare_hosts(work, settings.worker_count, ours_seconds, ours, tmp)
         baseline = None
         if args.baseline:
             baseline = run_baseline(args.baseline.resolve(), work, settings, tmp)
@@ -285,6 +336,23 @@ def main() -> int:
         }
     print(json.dumps(figures, indent=2, ensure_ascii=False))
     return 1 if disagree else 0
+
+
+def compare_hosts(work: list, workers: int, one_seconds: float, one: dict, tmp: Path) -> int:
+    two_seconds, two = run_two_hosts(work, workers, tmp)
+    n = len(work)
+    differing = [(learner, name, one[(learner, name)], two[(learner, name)])
+                 for learner, name, _ in work if one[(learner, name)] != two[(learner, name)]]
+    print(json.dumps({
+        "submissions": n, "workers": workers,
+        "one_host_seconds_per_submission": round(one_seconds / n, 3),
+        "two_hosts_seconds_per_submission": round(two_seconds / n, 3),
+        "two_hosts_over_one": round(two_seconds / one_seconds, 3),
+        "one_submission_feedback_seconds": {"one_host": round(one["feedback_seconds"], 2),
+                                            "two_hosts": round(two["feedback_seconds"], 2)},
+        "scores_differing": differing,
+    }, indent=2, ensure_ascii=False))
+    return 1 if differing else 0
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """`decoder`: the operators' command (up, down, status, settings, logs, build, run, grade,
-grade-all, export, verify-badge, instructor)."""
+grade-all, export, verify-badge, instructor; worker, on a grading host of its own)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from . import classcommand, homes, hubprocess, images, kubecommand, runcommand
 from .coursestate import CourseServiceClient
 from .engine import LIVE_RESTORE_ADVICE, engine_answers, ensure_engine, live_restore_enabled
 from .messages import render
+from .service.worker_cli import add_worker_arguments
 from .settings import PlatformSettings
 
 PASSWORD_IN_URL = re.compile(r"(://[^/:@]*:)[^@/]*@")  # postgresql://user:secret@host
@@ -259,6 +260,11 @@ def progress_bar(done: int, total: int, failed: int, width: int = 30) -> None:
     print(line, end=end, flush=True)
 
 
+def cmd_worker(settings: PlatformSettings, args) -> int:
+    from .service.remote_worker import supervise  # nbgrader: only this command needs it
+    return supervise(args, say)
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="decoder", description=__doc__)
     sub = main.add_subparsers(dest="command", required=True)
@@ -296,6 +302,9 @@ def parser() -> argparse.ArgumentParser:
     verify.add_argument("file")
     verify.add_argument("--public-key", help="an issuer's profile (JSON with publicKey), to "
                         "check a badge of another platform")
+    worker = sub.add_parser("worker", help="grade on this machine for a course service on "
+                            "another (its grading_queue_address): keeps grading workers alive")
+    add_worker_arguments(worker)
     instructor = sub.add_parser("instructor", help="instructors' accounts (their names are "
                                 "reserved: sign-up refuses them)")
     instructor.add_argument("action", choices=("add", "list"))
@@ -313,7 +322,8 @@ COMMANDS = {"up": cmd_up, "down": cmd_down, "status": cmd_status, "settings": cm
             "group": lambda settings, args: classcommand.cmd_group(settings, args, say),
             "session": lambda settings, args: classcommand.cmd_session(settings, args, say),
             "prestart": lambda settings, args: classcommand.cmd_prestart(settings, args, say),
-            "kube": lambda settings, args: kubecommand.cmd_kube(settings, args, say)}
+            "kube": lambda settings, args: kubecommand.cmd_kube(settings, args, say),
+            "worker": cmd_worker}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -132,6 +132,8 @@ def check_not_writable_by_others(folder: Path) -> None:
 def prepare(settings: PlatformSettings) -> dict:
     """Folders, secrets, demo accounts, engine, learner network and the homes' filesystem:
     what the hub needs first."""
+    if problem := settings.grading_queue_problem():
+        raise HubError(problem)
     private_folder(Path(settings.data_dir))  # learners' work, grades, secrets: ours alone
     for folder in ("secrets", "run", "logs"):
         settings.path(folder).mkdir(parents=True, exist_ok=True)
@@ -139,6 +141,8 @@ def prepare(settings: PlatformSettings) -> dict:
     check_not_writable_by_others(Path(settings.course_file).parent)
     ensure_token(settings.path("secrets", "proxy_token"))
     ensure_token(settings.path("secrets", "cli_token"))
+    if settings.grading_queue_address:
+        ensure_token(settings.grading_queue_token_file)  # copied to each grading host
     accounts = ensure_demo_accounts(settings.path("secrets", "demo-accounts.json"))
     ensure_engine(settings.path("logs", "dockerd.log"))
     ensure_learner_network(docker.from_env().api, settings)

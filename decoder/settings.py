@@ -410,6 +410,15 @@ class PlatformSettings(Configurable):
         "before it is marked failed. Example: 3.",
     ).tag(config=True)
 
+    grading_queue_address = Unicode(
+        "",
+        help="Address (host:port) where the course service hands grading jobs to workers on "
+        "other machines (`decoder worker --queue http://HOST:PORT` on each, with the token in "
+        "data_dir/secrets/grading-queue-token). Keep it on a private network: the token "
+        "opens every submission and the hidden tests. Needs PostgreSQL (course_db_url). "
+        "Empty: this machine's workers only. Example: '10.0.0.5:8090'.",
+    ).tag(config=True)
+
     @default("course_file")
     def _default_course_file(self) -> str:
         return str(PROJECT_ROOT / "course" / "course.toml")
@@ -567,6 +576,26 @@ class PlatformSettings(Configurable):
         """JupyterHub's concurrent_spawn_limit: concurrent_spawns, or four times ``cores``, at
         least 8."""
         return self.concurrent_spawns or max(8, 4 * cores)
+
+    @property
+    def grading_queue_token_file(self) -> Path:
+        """The token workers of other machines show (decoder worker --token-file)."""
+        return self.path("secrets", "grading-queue-token")
+
+    def grading_queue_problem(self) -> str | None:
+        """Why grading_queue_address cannot be served, if it cannot."""
+        if not self.grading_queue_address:
+            return None
+        host, _, port = self.grading_queue_address.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            return (f"grading_queue_address {self.grading_queue_address!r} is not host:port; "
+                    "write it as '10.0.0.5:8090'")
+        if self.course_db_url.startswith("sqlite"):
+            return ("grading_queue_address is set (grading workers on other machines), but "
+                    "course_db_url is SQLite: the grading queue of several hosts needs "
+                    "PostgreSQL. Set course_db_url to 'postgresql://USER:PASSWORD@HOST/DB', or "
+                    "leave grading_queue_address empty to grade on this machine only")
+        return None
 
     def prestart_problem(self) -> str | None:
         """Why prestarted servers would not last until their session, if they would not."""

@@ -23,6 +23,7 @@ from ..peer.service import PeerService
 from ..peer.store import PeerStore
 from ..roles import room_names
 from ..settings import PlatformSettings
+from . import queue_api
 from .app import make_app
 from .hub import Hub
 from .pipeline import GradingPipeline
@@ -82,6 +83,9 @@ def main() -> None:
                         max_body_size=protocol.max_request_bytes(settings.max_submission_mb))
     log.info("course service on %s%s, %d grading worker(s)", settings.course_service_url,
              prefix, pipeline.pool.size)
+    queue_server = queue_api.listen(settings, store)
+    if queue_server is not None:
+        log.info("grading queue for other machines on %s", settings.grading_queue_address)
     ioloop.PeriodicCallback(pipeline.tick, 1000).start()
     if rooms is not None:  # one tick at a time, away from the event loop (it asks the hub)
         keeping = ThreadPoolExecutor(1, thread_name_prefix="rooms")
@@ -107,6 +111,8 @@ def main() -> None:
     def shut_down():
         log.info("stopping: grading workers first")
         pipeline.stop()
+        if queue_server is not None:
+            queue_server.stop()
         server.stop()  # the port is free at once for the next service, even while a
         loop.stop()    # release being prepared finishes in its thread
 

@@ -27,8 +27,9 @@ log = logging.getLogger("decoder.course.pool")
 
 class WorkerPool:
     def __init__(self, store: Store, size: int, log_dir: Path, *, env: dict[str, str],
-                 max_attempts: int):
-        self.store = store
+                 max_attempts: int, command: list[str] | None = None):
+        self.store = store  # or remote_worker.QueueClient, on a grading host of its own
+        self.command = command or [sys.executable, "-m", "decoder.service.worker"]
         self.size = size
         self.log_dir = log_dir
         self.env = env  # the workers' whole environment: every setting, explicitly
@@ -48,7 +49,7 @@ class WorkerPool:
     def _spawn(self) -> subprocess.Popen:
         with open(self.log_dir / "grading-workers.log", "ab") as out:
             process = subprocess.Popen(
-                [sys.executable, "-m", "decoder.service.worker"], env=self.env,
+                self.command, env=self.env,
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True)
         log.info("grading worker %s started", self.name_of(process))

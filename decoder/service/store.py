@@ -22,6 +22,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+REMOTE = "remote:"  # the names of workers on other machines start so (queue_api.py)
 
 metadata = sa.MetaData()
 submissions = sa.Table(
@@ -209,17 +210,15 @@ class Store:
                     jobs.c.id == oldest, jobs.c.state == "queued").values(
                     state="running", worker=worker, attempts=jobs.c.attempts + 1,
                     lease_until=utcnow() + dt.timedelta(seconds=lease_seconds))).rowcount
-                if not taken:
-                    continue
-                row = db.execute(
-                    sa.select(jobs.c.id, jobs.c.submission_id, jobs.c.attempts,
-                              submissions.c.username, submissions.c.assignment,
-                              submissions.c.folder)
-                    .join(submissions, submissions.c.id == jobs.c.submission_id)
-                    .where(jobs.c.id == oldest)).mappings().one()
-                return Job(row["id"], row["submission_id"], row["username"], row["assignment"],
-                           row["folder"], row["attempts"])
+                if taken:
+                    return _job_where(db, jobs.c.id == oldest)
         return None
+
+    def held(self, job_id: int, worker: str) -> Job | None:
+        """The job ``job_id`` if ``worker`` holds it now, else None."""
+        with self.engine.connect() as db:
+            return _job_where(db, jobs.c.id == job_id, jobs.c.worker == worker,
+                              jobs.c.state == "running")
 
     def renew(self, job_id: int, worker: str, lease_seconds: float) -> bool:
         with self.engine.begin() as db:
@@ -254,7 +253,8 @@ class Store:
     def requeue(self, *, max_attempts: int, worker: str | None = None, expired: bool = False,
                 everything: bool = False) -> Requeued:
         """Give back the running jobs of a dead ``worker``, those whose lease ran out, or all
-        running jobs (at the service's start, no worker of before is ours any more). A job
+        running jobs of this machine's workers (at the service's start, none of before is ours
+        any more; a worker of another machine keeps its job while it renews the lease). A job
         already tried ``max_attempts`` times is given up instead (state failed): a submission
         that kills its worker each time must not take every worker down forever."""
         running = jobs.c.state == "running"
@@ -262,7 +262,9 @@ class Store:
             running = running & (jobs.c.worker == worker)
         elif expired:
             running = running & (jobs.c.lease_until < utcnow())
-        elif not everything:
+        elif everything:
+            running = running & sa.not_(jobs.c.worker.startswith(REMOTE, autoescape=True))
+        else:
             raise ValueError("requeue needs worker=, expired=True or everything=True")
         with self.engine.begin() as db:
             failed = db.execute(jobs.update().where(
@@ -412,6 +414,16 @@ class Store:
             return db.execute(sa.select(hidden_releases).where(
                 hidden_releases.c.run == run,
                 hidden_releases.c.assignment == assignment)).first() is not None
+
+
+def _job_where(db, *conditions) -> Job | None:
+    row = db.execute(
+        sa.select(jobs.c.id, jobs.c.submission_id, jobs.c.attempts, submissions.c.username,
+                  submissions.c.assignment, submissions.c.folder)
+        .join(submissions, submissions.c.id == jobs.c.submission_id)
+        .where(*conditions)).mappings().first()
+    return Job(row["id"], row["submission_id"], row["username"], row["assignment"],
+               row["folder"], row["attempts"]) if row else None
 
 
 def _sqlite_pragmas(connection, _record) -> None:
