@@ -8,10 +8,9 @@ with DECODER_* environment variables or in an operator file named by DECODER_CON
 import os
 import sys
 
-from decoder.accounts import instructor_names, reserved_names
 from decoder.diskspace import docker_root
-from decoder.keys import ensure_demo_accounts, ensure_token
-from decoder.roles import (
+from decoder.hub.accounts import instructor_names, reserved_names
+from decoder.hub.roles import (
     CLASS_SESSIONS,
     COURSE_SERVICE,
     FORMGRADER,
@@ -25,13 +24,14 @@ from decoder.roles import (
     server_token_scopes_for,
     user_role,
 )
-from decoder.settings import PROJECT_ROOT, process_settings
-from decoder.spawner import (
+from decoder.hub.spawner import (
     DEFAULT_MEM_LIMIT,
     active_server_limit,
     configured_hardening,
     merged_host_config,
 )
+from decoder.keys import ensure_demo_accounts, ensure_token
+from decoder.settings import PROJECT_ROOT, process_settings
 
 c = get_config()  # noqa: F821
 settings = process_settings()
@@ -53,7 +53,7 @@ c.JupyterHub.db_url = settings.db_url
 c.JupyterHub.cookie_secret_file = str(secrets_dir / "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = str(settings.path("run", "jupyterhub.pid"))
 c.JupyterHub.cleanup_servers = False  # a hub restart leaves learners' servers running
-# the proxy runs apart from the hub (decoder/hubprocess.py starts it, as Zero to JupyterHub
+# the proxy runs apart from the hub (decoder/ops/hubprocess.py starts it, as Zero to JupyterHub
 # does): a hub restart or crash leaves every learner's route up
 c.ConfigurableHTTPProxy.should_start = False
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.proxy_api_port}"
@@ -67,8 +67,8 @@ c.JupyterHub.template_vars = {"shared_origin": not settings.per_user_origins}
 
 # ---- accounts ----
 c.Authenticator.allow_all = True  # NativeAuthenticator / the LMS itself refuse who may not come
-if settings.login == "lti13":  # launched from the school's LMS (decoder/lti.py, docs/lti.md)
-    c.JupyterHub.authenticator_class = "decoder.lti.DecoderLTI13Authenticator"
+if settings.login == "lti13":  # launched from the school's LMS (decoder/hub/lti.py, docs/lti.md)
+    c.JupyterHub.authenticator_class = "decoder.hub.lti.DecoderLTI13Authenticator"
     c.DecoderLTI13Authenticator.instructor_usernames = set(instructor_names(settings))
 else:
     c.JupyterHub.authenticator_class = "decoder"
@@ -101,13 +101,13 @@ c.JupyterHub.load_roles = [user_role(settings.per_user_origins),
 c.JupyterHub.services = [
     {
         "name": "idle-culler",
-        "command": [sys.executable, "-m", "decoder.childof", "jupyterhub_idle_culler",
+        "command": [sys.executable, "-m", "decoder.hub.childof", "jupyterhub_idle_culler",
                     f"--timeout={settings.idle_timeout}"],
     },
     {"name": "decoder-cli", "api_token": ensure_token(secrets_dir / "cli_token")},
-    {  # starts a group's servers ahead of its class session (decoder/prestart.py)
+    {  # starts a group's servers ahead of its class session (decoder/hub/prestart.py)
         "name": CLASS_SESSIONS,
-        "command": [sys.executable, "-m", "decoder.childof", "decoder.prestart"],
+        "command": [sys.executable, "-m", "decoder.hub.childof", "decoder.hub.prestart"],
         "cwd": str(PROJECT_ROOT),
         "environment": settings.child_environment(),
     },
@@ -115,17 +115,17 @@ c.JupyterHub.services = [
         "name": COURSE_SERVICE,
         "url": settings.course_service_url,
         "oauth_no_confirm": True,  # our own pages (peer review): no "authorize" step
-        "command": [sys.executable, "-m", "decoder.childof", "decoder.service"],
+        "command": [sys.executable, "-m", "decoder.hub.childof", "decoder.course_app"],
         "cwd": str(PROJECT_ROOT),
         "environment": settings.child_environment(),
     },
 ]
-if settings.formgrader:  # nbgrader's formgrader, in a container (decoder/formgrader.py)
+if settings.formgrader:  # nbgrader's formgrader, in a container (decoder/hub/formgrader.py)
     c.JupyterHub.services.append({
         "name": FORMGRADER,
         "url": settings.formgrader_url,
         "oauth_no_confirm": True,
-        "command": [sys.executable, "-m", "decoder.childof", "decoder.formgrader"],
+        "command": [sys.executable, "-m", "decoder.hub.childof", "decoder.hub.formgrader"],
         "cwd": str(PROJECT_ROOT),
         "environment": settings.child_environment(),
     })
@@ -149,7 +149,7 @@ c.DecoderSpawner.server_token_scopes = server_token_scopes_for(rooms)  # a room'
 if isinstance(c.DecoderSpawner.get("extra_host_config"), dict):
     merged_host_config(configured_hardening(c.DecoderSpawner), c.DecoderSpawner.extra_host_config)
 # admitted on measured use (an idle learner uses about a tenth of the limit), with the
-# spawner's memory guard refusing a start before the machine runs short (decoder/memory.py)
+# spawner's memory guard refusing a start before the machine runs short (decoder/hub/memory.py)
 c.JupyterHub.active_server_limit = active_server_limit(
     settings, c.DecoderSpawner.get("mem_limit", DEFAULT_MEM_LIMIT))
 # a class logging in at once: starts beyond the limit wait on a page that tries again by itself

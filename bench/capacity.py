@@ -33,9 +33,10 @@ import websocket
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.spawn import Stack, percentile, start_ours, stop_ours, wait_until_quiet  # noqa: E402
-from decoder import hubprocess, origins  # noqa: E402
-from decoder.memory import read_memory  # noqa: E402
-from decoder.spawner import DEFAULT_MEM_LIMIT, active_server_limit  # noqa: E402
+from decoder import origins  # noqa: E402
+from decoder.hub.memory import read_memory  # noqa: E402
+from decoder.hub.spawner import DEFAULT_MEM_LIMIT, active_server_limit  # noqa: E402
+from decoder.ops import hubprocess  # noqa: E402
 from tests.hubclient import execute_request  # noqa: E402
 from tests.localhost import resolved  # noqa: E402
 

@@ -1,5 +1,5 @@
 """Class session benchmark: a group of learners whose servers were started ahead of their
-session (decoder/prestart.py) log in at once through the login form, as a class at 9:00 does.
+session (decoder/hub/prestart.py) log in at once through the login form, as a class at 9:00 does.
 
 Ours only (stock JupyterHub has no class sessions; the cold burst against stock is
 bench/spawn.py). Measured on one platform, once the machine is quiet:
@@ -25,10 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.spawn import busy_cpu_seconds, percentile, start_ours, stop_ours, wait_until_quiet  # noqa: E402
-from decoder.accounts import signed_up  # noqa: E402
-from decoder.groups import fill_group  # noqa: E402
+from decoder.hub.accounts import signed_up  # noqa: E402
+from decoder.hub.prestart import prestart_group  # noqa: E402
 from decoder.hubapi import HubAPI  # noqa: E402
-from decoder.prestart import prestart_group  # noqa: E402
+from decoder.ops.groups import fill_group  # noqa: E402
 from tests.hubclient import Learner  # noqa: E402
 
 PASSWORD = "mot-de-passe-solide"

@@ -24,8 +24,8 @@ import nbformat
 from nbclient import NotebookClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from decoder import content_report  # noqa: E402
 from decoder.course import load_course  # noqa: E402
+from decoder.ops import content_report  # noqa: E402
 from decoder.settings import PROJECT_ROOT  # noqa: E402
 from graders.runner import nbgrader_env  # noqa: E402
 

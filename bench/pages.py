@@ -33,12 +33,10 @@ import requests
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from decoder import (  # noqa: E402
-    homes,
-    hubprocess,
-    origins,  # noqa: E402
-)
+from decoder import origins  # noqa: E402
 from decoder.course import load_course  # noqa: E402
+from decoder.hub import homes  # noqa: E402
+from decoder.ops import hubprocess  # noqa: E402
 from decoder.service import store as tables  # noqa: E402
 from decoder.service.gradebook import CourseGradebook  # noqa: E402
 from decoder.service.store import Store  # noqa: E402

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.spawn import wait_until_quiet  # noqa: E402
-from decoder import hubprocess  # noqa: E402
+from decoder.ops import hubprocess  # noqa: E402
 from decoder.peer.rooms import READY, rooms  # noqa: E402
 from decoder.service.store import Store  # noqa: E402
 from decoder.settings import PlatformSettings  # noqa: E402

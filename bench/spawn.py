@@ -30,7 +30,9 @@ import docker
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from decoder import homes, hubprocess, origins  # noqa: E402
+from decoder import origins  # noqa: E402
+from decoder.hub import homes  # noqa: E402
+from decoder.ops import hubprocess  # noqa: E402
 from decoder.settings import PROJECT_ROOT, PlatformSettings, gateway_of  # noqa: E402
 from tests.localhost import session  # noqa: E402
 

@@ -29,7 +29,8 @@ import nbformat
 from playwright.sync_api import expect, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from decoder import homes, hubprocess  # noqa: E402
+from decoder.hub import homes  # noqa: E402
+from decoder.ops import hubprocess  # noqa: E402
 from decoder.settings import PlatformSettings  # noqa: E402
 from tests.browsers import CHROMIUM_ARGS, log_in_to_lab  # noqa: E402
 from tests.course_copy import course_copy  # noqa: E402

@@ -3,8 +3,8 @@ only): the routes of the service's API, how files travel in a request, the feedb
 the size limits, and the variables a learner's server is given.
 
 Both sides use this one definition: the service (decoder/service/), the operators' command
-(decoder/coursestate.py) and nbgrader's exchange in the lab image (images/lab/decoder_exchange.py),
-which gets a copy of this file, as it gets graders/checks.py.
+(decoder/ops/coursestate.py) and nbgrader's exchange in the lab image
+(images/lab/decoder_exchange.py), which gets a copy of this file, as it gets graders/checks.py.
 """
 
 from __future__ import annotations

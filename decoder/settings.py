@@ -434,7 +434,7 @@ class PlatformSettings(Configurable):
 
     @property
     def homes_root(self) -> Path:
-        """The btrfs filesystem of the learners' homes (decoder/homes.py)."""
+        """The btrfs filesystem of the learners' homes (decoder/hub/homes.py)."""
         return self.path("homes")
 
     @property

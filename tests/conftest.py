@@ -15,7 +15,8 @@ from pathlib import Path
 import docker
 import pytest
 
-from decoder import homes, hubprocess
+from decoder.hub import homes
+from decoder.ops import hubprocess
 from decoder.settings import PlatformSettings
 from tests.browsers import browser  # noqa: F401 (the browser tests' fixture)
 from tests.course_copy import course_copy
@@ -86,7 +87,7 @@ class Platform:
         """`decoder ...` as an operator runs it: only the settings file is named."""
         env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"),
                "DECODER_CONFIG": self.settings.config_file}
-        return subprocess.run([sys.executable, "-m", "decoder.cli", *args], env=env,
+        return subprocess.run([sys.executable, "-m", "decoder.ops.cli", *args], env=env,
                               capture_output=True, text=True, timeout=timeout)
 
     def restart_hub(self) -> None:

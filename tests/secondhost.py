@@ -140,7 +140,7 @@ class SecondHost:
                "DOCKER_HOST": self.plan.socket, "TMPDIR": str(work / "tmp"),
                "PYTHONPATH": str(PROJECT_ROOT)}
         self.worker = subprocess.Popen(
-            ["nsenter", f"--net={self.plan.netns}", "--", sys.executable, "-m", "decoder.cli",
+            ["nsenter", f"--net={self.plan.netns}", "--", sys.executable, "-m", "decoder.ops.cli",
              "worker", "--queue", queue, "--token-file", str(token_file), "--work-dir",
              str(work), "--processes", str(processes), "--sandboxes-ahead",
              str(sandboxes_ahead)],

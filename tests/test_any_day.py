@@ -63,11 +63,11 @@ def test_a_new_platform_started_on_this_day_has_its_peer_review_open(tmp_path, d
     config.write_text(f"c.PlatformSettings.data_dir = {str(tmp_path / 'data')!r}\n")
     env = {"DECODER_CONFIG": str(config)}
     made = faked(day, [sys.executable, "-c",
-                       "from decoder.hubprocess import ensure_course_run\n"
+                       "from decoder.ops.hubprocess import ensure_course_run\n"
                        "from decoder.settings import PlatformSettings\n"
                        "print(ensure_course_run(PlatformSettings.load()).run)"], env)
     assert made.returncode == 0 and "Run(name='demo'" in made.stdout, made.stderr
-    shown = faked(day, [sys.executable, "-m", "decoder.cli", "run"], env)
+    shown = faked(day, [sys.executable, "-m", "decoder.ops.cli", "run"], env)
     assert shown.returncode == 0, shown.stderr
     lines = shown.stdout.splitlines()
     assert "  week 1 (Qu'est-ce que le code ?): due, peer review open" in lines

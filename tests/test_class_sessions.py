@@ -60,7 +60,7 @@ def klass(tmp_path_factory):
 def decoder(settings, *args: str) -> subprocess.CompletedProcess:
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"),
            "DECODER_CONFIG": settings.config_file}
-    return subprocess.run([sys.executable, "-m", "decoder.cli", *args], env=env,
+    return subprocess.run([sys.executable, "-m", "decoder.ops.cli", *args], env=env,
                           capture_output=True, text=True, timeout=600)
 
 

@@ -17,8 +17,8 @@ import requests
 from nbgrader.api import Gradebook, MissingEntry
 
 from decoder import protocol
-from decoder.coursestate import CourseServiceClient
 from decoder.dates import when
+from decoder.ops.coursestate import CourseServiceClient
 from decoder.service.runs import CACHE_SECONDS, RunStore
 from tests import lab
 from tests.pages import Pages, api_token, submit

@@ -382,7 +382,7 @@ def test_grade_all_regrades_every_learner_with_a_progress_bar(platform, learner_
               for row in store(platform).latest_submissions(NAME, run=lab.current_run(platform))}
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"),
            "DECODER_CONFIG": platform.settings.config_file}
-    result = subprocess.run([sys.executable, "-m", "decoder.cli", "grade-all", NAME], env=env,
+    result = subprocess.run([sys.executable, "-m", "decoder.ops.cli", "grade-all", NAME], env=env,
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{len(before)}/{len(before)} graded" in result.stdout

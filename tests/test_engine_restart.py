@@ -23,7 +23,7 @@ import nbformat
 import pytest
 
 from decoder.engine import engine_answers, ensure_engine, live_restore_enabled
-from decoder.network import firewall_problems
+from decoder.hub.network import firewall_problems
 from tests import lab
 from tests.conftest import TEST_SETTINGS, Platform
 from tests.test_class_crashes import in_the_lab

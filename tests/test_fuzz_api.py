@@ -11,7 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.generation import GenerationMode
 
-from decoder.service.app import HANDLERS
+from decoder.course_app.app import HANDLERS
 from decoder.service.openapi import description
 from tests import lab
 from tests.hubclient import demo_account

@@ -380,7 +380,7 @@ def test_decoder_grade_judges_a_takeover_the_same_way(bonjour_student, tmp_path)
         bonjour_student, hostile.answer_of("execute-handler-replaced")), notebook)
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"),
            "DECODER_DATA_DIR": str(tmp_path / "data")}
-    shown = subprocess.run([sys.executable, "-m", "decoder.cli", "grade", str(notebook),
+    shown = subprocess.run([sys.executable, "-m", "decoder.ops.cli", "grade", str(notebook),
                             "--assignment", hostile.NAME, "--json"], env=env,
                            capture_output=True, text=True, timeout=300)
     assert shown.returncode == 0, shown.stderr

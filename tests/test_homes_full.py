@@ -1,7 +1,7 @@
 """A learner fills their home (the test platform's home_size_mb is 100): their own writes are
 refused by the kernel, a save says so plainly in French and keeps the version saved before,
 other learners keep working, and deleting files makes room again. The home is a btrfs
-subvolume with a quota group (decoder/homes.py); defence removed: see docs/security.md."""
+subvolume with a quota group (decoder/hub/homes.py); defence removed: see docs/security.md."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from playwright.sync_api import expect
 
-from decoder import homes
+from decoder.hub import homes
 from tests.browsers import log_in_to_lab, new_page
 
 pytestmark = pytest.mark.docker

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from decoder.images import remove_older_tags
+from decoder.ops.images import remove_older_tags
 
 pytestmark = pytest.mark.docker
 

@@ -302,7 +302,7 @@ def test_an_instructor_from_the_hub_home_to_the_export(platform, browser):
 
     # a regrade of the exercise keeps the marks (an operator's `decoder grade-all`)
     regraded = subprocess.run(
-        [sys.executable, "-m", "decoder.cli", "grade-all", PEER],
+        [sys.executable, "-m", "decoder.ops.cli", "grade-all", PEER],
         env={"PATH": os.environ["PATH"], "DECODER_CONFIG": platform.settings.config_file},
         capture_output=True, text=True, timeout=600)
     assert regraded.returncode == 0, regraded.stdout + regraded.stderr

@@ -10,7 +10,8 @@ import time
 import pytest
 import requests
 
-from decoder import hubprocess, protocol
+from decoder import protocol
+from decoder.ops import hubprocess
 from decoder.service.store import Store
 from decoder.settings import PlatformSettings
 from tests.conftest import TEST_SETTINGS, cleanup, settings_file
@@ -95,7 +96,8 @@ def loosened(tmp_path_factory):
     values = {**LIMITS, "instance": "decoder-loose", "public_port": 19800, "hub_port": 19881,
               "proxy_api_port": 19801, "course_service_port": 19882,
               "learner_network": "decoder-loose-learners", "learner_subnet": "172.29.20.0/24",
-              "learner_bridge": "decoder-lse0", "max_active_servers": 40}
+              "learner_bridge": "decoder-lse0", "max_active_servers": 40,
+              "review_rooms": 0}  # its rooms' starts would be refused too, again and again
     yield from small_platform(tmp_path_factory, values, operator_lines=(
         "c.DecoderSpawner.extra_create_kwargs = {'host_config': {'CapAdd': ['NET_RAW']}}\n"))
 
@@ -182,7 +184,7 @@ def test_a_machine_short_of_memory_refuses_new_servers_with_the_waiting_page(sho
 
 def test_a_container_that_does_not_keep_the_hardening_is_stopped_and_refused(loosened):
     """The spawner reads the created container back (docker inspect) against every rule of
-    decoder/hardening.py, whatever configuration made it."""
+    decoder/hub/hardening.py, whatever configuration made it."""
     learner = demo_account(loosened, "alice")
     refused = learner.api("POST", f"/users/{learner.name}/server")
     if refused.status_code == 202:  # the hub answers before the start ends: wait for it

@@ -9,9 +9,9 @@ import docker
 import pytest
 import requests
 
-from decoder import homes
 from decoder.course import open_lessons
-from decoder.hubprocess import hub_pid
+from decoder.hub import homes
+from decoder.ops.hubprocess import hub_pid
 from tests import lab
 from tests.hubclient import demo_account
 

@@ -87,6 +87,6 @@ def test_learners_cannot_share_their_server_and_status_says_the_mode(shared):
     assert learner.api("POST", "/share-codes/alice/").status_code == 403
     env = {"PATH": "/usr/bin:/bin", "DECODER_CONFIG": shared.config_file}
     status = subprocess.run(
-        [sys.executable, "-m", "decoder.cli", "status"], env=env,
+        [sys.executable, "-m", "decoder.ops.cli", "status"], env=env,
         capture_output=True, text=True, timeout=120)
     assert "origins: one shared origin" in status.stdout, status.stdout

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from decoder import hubprocess
-from decoder.network import chain_name, ensure_firewall, open_ports
+from decoder.hub.network import chain_name, ensure_firewall, open_ports
+from decoder.ops import hubprocess
 from tests.hubclient import Learner
 
 pytestmark = pytest.mark.docker
@@ -174,7 +174,7 @@ def course_services_of(settings) -> list[tuple[int, int]]:
             status = (entry / "status").read_text()
         except (OSError, ValueError):
             continue
-        if command.rstrip(b"\0").split(b"\0")[-1] == b"decoder.service" and \
+        if command.rstrip(b"\0").split(b"\0")[-1] == b"decoder.course_app" and \
                 f"DECODER_DATA_DIR={settings.data_dir}".encode() in environ:
             parent = int(status.split("PPid:")[1].split()[0])
             found.append((int(entry.name), parent))

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from playwright.sync_api import expect
 
-from decoder import content_report
+from decoder.ops import content_report
 from decoder.settings import PROJECT_ROOT
 from tests.a11y import assert_accessible
 from tests.browsers import log_in_to_lab, new_page

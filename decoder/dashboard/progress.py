@@ -16,15 +16,10 @@ from dataclasses import dataclass, field
 
 from ..course import Assignment, Course
 from ..peer import scoring
+from ..service.hub import Learner
 
 IDLE_DAYS = 7
 FAILED_IN_A_ROW = 3
-
-
-@dataclass(frozen=True)
-class Learner:
-    name: str
-    last_activity: dt.datetime | None
 
 
 @dataclass

@@ -6,8 +6,11 @@
 - ``feedback``: the feedback page a learner reads (pure);
 - ``gradebook``: scores written to nbgrader's gradebook, for the formgrader;
 - ``worker`` and ``pool``: grading workers and their supervisor;
-- ``pipeline``: what happens after a submission is acknowledged (pool, give-backs, gradebook);
-- ``app``: the web API (thin handlers); ``__main__``: the process, wiring the rest.
+- ``queue_api`` and ``remote_worker``: the queue for workers on other machines, and theirs;
+- ``pipeline``: what happens after a submission is acknowledged (pool, give-backs, gradebook).
+
+Its web API and process are composed above it, with peer review and the dashboard, in
+decoder/course_app/.
 
 What it says to people comes from the platform's catalogue (decoder/messages); its contract
 with the lab is decoder/protocol.py.

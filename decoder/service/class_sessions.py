@@ -1,6 +1,6 @@
 """Class sessions: a group of learners (a JupyterHub group) taught together in a run, from a
 start time for so many minutes: a workshop at a training centre, a class at 9:00. Their servers
-are started ahead of the start (decoder/prestart.py), so that a learner who logs in during the
+are started ahead of the start (decoder/hub/prestart.py), so that a learner who logs in during the
 session lands in a ready JupyterLab. Declared with ``decoder session add``; kept in the course
 service's database beside the runs."""
 

@@ -8,11 +8,19 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from dataclasses import dataclass
 
 import requests
 
 from .. import origins
-from ..dashboard.progress import Learner
+
+
+@dataclass(frozen=True)
+class Learner:
+    """A learner's hub account as the course service sees it."""
+
+    name: str
+    last_activity: dt.datetime | None
 
 
 class HubError(RuntimeError):

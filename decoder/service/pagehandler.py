@@ -18,8 +18,8 @@ from html import escape
 from jupyterhub.services.auth import HubOAuthenticated
 from tornado import web
 
+from .. import webpage
 from ..messages import say
-from ..peer.pages import page
 from ..protocol import plain_number
 from .rules import Refused
 from .service import Identity
@@ -86,7 +86,7 @@ class PageHandler(HubOAuthenticated, web.RequestHandler):
 
     def show_refusal(self, refused: Refused) -> None:
         text = refused.text(self.language)
-        self.show(page(self.language, say("peer.error_title", self.language),
+        self.show(webpage.page(self.language, say("peer.error_title", self.language),
                              f"<h1>{escape(say('peer.error_title', self.language))}</h1>"
                              f"<p class='error' id='error'>{escape(text)}</p>"
                              f"<p><a href='{COURSE_PAGE}'>"

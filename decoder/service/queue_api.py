@@ -24,6 +24,7 @@ Routes (JSON bodies):
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
@@ -189,38 +190,44 @@ class QueueHandler(web.RequestHandler):
 
 
 class HelloHandler(QueueHandler):
-    def get(self):
+    async def get(self):
         self.answer({"grading": self.queue.grading()})
 
 
 class ClaimHandler(QueueHandler):
-    def post(self):
-        job = self.queue.claim(self.body().get("worker"))
+    async def post(self):
+        job = await away(self.queue.claim, self.body().get("worker"))
         self.answer(job, 200 if job else 204)
 
 
 class MasterHandler(QueueHandler):
-    def get(self, assignment: str):
-        self.answer(self.queue.master(assignment))
+    async def get(self, assignment: str):
+        self.answer(await away(self.queue.master, assignment))
 
 
 class JobHandler(QueueHandler):
-    def post(self, job_id: str, action: str):
+    async def post(self, job_id: str, action: str):
         body = self.body()
         worker, job = body.get("worker"), int(job_id)
         if action == "renew":
-            held = self.queue.renew(job, worker)
+            held = await away(self.queue.renew, job, worker)
         elif action == "complete":
-            held = self.queue.complete(job, worker, body)
+            held = await away(self.queue.complete, job, worker, body)
         else:
-            self.queue.give_back(job, worker, str(body.get("error", ""))[-4000:])
+            await away(self.queue.give_back, job, worker, str(body.get("error", ""))[-4000:])
             held = True
         self.answer({"held": held}, 200 if held else 409)
 
 
 class WorkerGiveBackHandler(QueueHandler):
-    def post(self):
-        self.answer(self.queue.give_back_worker(self.body().get("worker")))
+    async def post(self):
+        self.answer(await away(self.queue.give_back_worker, self.body().get("worker")))
+
+
+async def away(method, *args):
+    """``method(*args)`` in a thread: the database and the files, away from the event loop
+    the learners' API shares."""
+    return await asyncio.get_running_loop().run_in_executor(None, method, *args)
 
 
 def make_queue_app(queue: RemoteQueue, token: str) -> web.Application:

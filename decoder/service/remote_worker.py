@@ -232,6 +232,9 @@ def supervise(args, say) -> int:
     out."""
     if args.processes < 1:
         raise ValueError(f"--processes must be 1 or more, not {args.processes}")
+    if os.geteuid() != 0:  # else every job would fail on this host, and burn its attempts
+        raise PermissionError("decoder worker runs as root: each grading sandbox gets a folder "
+                              "it mounts (a tmpfs of bounded size)")
     queue = QueueClient(args.queue, read_token(args.token_file))
     grading = queue.hello()
     if not engine_answers():

@@ -1,6 +1,6 @@
 """How a learner's JupyterLab saves files: whole or not at all, and a full home said plainly.
 
-A learner's home has a size limit (decoder/homes.py). jupyter_server's own "atomic" writing
+A learner's home has a size limit (decoder/hub/homes.py). jupyter_server's own "atomic" writing
 copies the saved file aside, then rewrites the file in place; it syncs and closes the file
 outside its error handling, and Python writes a small notebook at that close, so a save that
 hits the limit left the notebook truncated and its last good version in a hidden copy. Here a

@@ -1,4 +1,4 @@
-# The formgrader's server (decoder/formgrader.py, a hub-managed service run from this image):
+# The formgrader's server (decoder/hub/formgrader.py, a hub-managed service run from this image):
 # nbgrader's formgrader and nothing else. No JupyterLab, no terminals, no kernels: it shows
 # graded notebooks made inert by the course service and keeps the instructors' marks.
 c = get_config()  # noqa: F821

@@ -16,7 +16,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from decoder import content_report
+from decoder.ops import content_report
 from decoder.course import load_course
 from decoder.schedule import Run
 from decoder.settings import PROJECT_ROOT
@@ -238,7 +238,7 @@ LESSON_NOTEBOOKS = sorted((PROJECT_ROOT / "course" / "lessons").rglob("*.ipynb")
 def test_a_written_week_meets_the_bar(week):
     """Three lessons of 600-900 words, never more than 150 words without a thing to do, 12
     questions, 4 predictions, a Parsons problem, the visualiser, Investigate → Modify → Make
-    (decoder/content_report.py prints the same for every week)."""
+    (decoder/ops/content_report.py prints the same for every week)."""
     lessons = content_report.count_week(next(w.lesson for w in COURSE.rhythm if w.number == week))
     assert content_report.shortfalls(lessons) == []
 

@@ -10,8 +10,8 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from decoder.groups import GroupError, check_group, roster_of
-from decoder.prestart import start_servers
+from decoder.hub.prestart import start_servers
+from decoder.ops.groups import GroupError, check_group, roster_of
 from decoder.service.class_sessions import ClassSession, ClassSessions, SessionError, prestart_due
 from decoder.service.store import Store
 

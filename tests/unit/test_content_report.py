@@ -1,11 +1,11 @@
-"""The lessons' counts (decoder/content_report.py) on small notebooks made here; the course's
+"""The lessons' counts (decoder/ops/content_report.py) on small notebooks made here; the course's
 own weeks are held to the bar in tests/course/test_content.py."""
 
 from __future__ import annotations
 
 import nbformat
 
-from decoder import content_report as report
+from decoder.ops import content_report as report
 
 
 def lesson(tmp_path, name: str, cells: list) -> report.LessonCount:

@@ -1,4 +1,4 @@
-"""The hardening is defined once (decoder/hardening.py) and said by both engines: every rule
+"""The hardening is defined once (decoder/hub/hardening.py) and said by both engines: every rule
 has a Docker fragment and a Kubernetes one, and a check on what each engine really got. Each
 check is tried on an object built with the rule and without it: it must pass on the first and
 fail on the second (a check that cannot fail would let a rule vanish silently)."""
@@ -9,7 +9,7 @@ import copy
 
 import pytest
 
-from decoder.hardening import (
+from decoder.hub.hardening import (
     DOCKER_CHECKS,
     POD_CHECKS,
     RULES,
@@ -20,7 +20,7 @@ from decoder.hardening import (
     docker_rules,
     kubernetes_rules,
 )
-from decoder.kubecluster import CLUSTER_CHECKS
+from decoder.ops.kubecluster import CLUSTER_CHECKS
 
 H = Hardening()
 

@@ -1,4 +1,4 @@
-"""Learners' homes with a size limit (decoder/homes.py) on a real btrfs filesystem, loop-mounted
+"""Learners' homes with a size limit (decoder/hub/homes.py) on a real btrfs filesystem, loop-mounted
 here as `decoder up` does it (root, btrfs-progs: scripts/bootstrap.sh), and the lab's saving
 (images/lab/decoder_home.py) against a real full home, beside jupyter_server's own."""
 
@@ -16,7 +16,8 @@ import pytest
 from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
 from tornado import web
 
-from decoder import homes, protocol
+from decoder import protocol
+from decoder.hub import homes
 from decoder.settings import PROJECT_ROOT
 
 spec = importlib.util.spec_from_file_location(

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from decoder.images import recipe_hash, wheel_platform_args
+from decoder.ops.images import recipe_hash, wheel_platform_args
 from decoder.settings import PROJECT_ROOT
 
 

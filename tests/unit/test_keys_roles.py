@@ -4,9 +4,9 @@ import stat
 
 import pytest
 
+from decoder.hub.roles import class_sessions_role, culler_role, instructor_role, operator_role
+from decoder.hub.spawner import hardened_host_config
 from decoder.keys import DEMO_INSTRUCTOR, ensure_demo_accounts, ensure_token
-from decoder.roles import class_sessions_role, culler_role, instructor_role, operator_role
-from decoder.spawner import hardened_host_config
 
 
 def test_tokens_are_private_and_reused(tmp_path):

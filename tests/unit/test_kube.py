@@ -15,9 +15,9 @@ from kubernetes_asyncio.config import kube_config
 from tornado import web
 from traitlets.config import Config
 
-from decoder import hardening
-from decoder.hardening import RULES, pod_problems
-from decoder.kube import DecoderKubeSpawner, api_dict
+from decoder.hub import hardening
+from decoder.hub.hardening import RULES, pod_problems
+from decoder.hub.kube import DecoderKubeSpawner, api_dict
 from decoder.schedule import Run
 from decoder.service.runs import open_runs
 from decoder.settings import PROJECT_ROOT, process_settings

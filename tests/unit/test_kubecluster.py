@@ -16,8 +16,8 @@ import jsonschema
 import pytest
 import yaml
 
-from decoder.hardening import Hardening
-from decoder.kubecluster import (
+from decoder.hub.hardening import Hardening
+from decoder.ops.kubecluster import (
     CLUSTER_CHECKS,
     cluster_problems,
     learner_network_policy,
@@ -143,7 +143,7 @@ def test_homes_must_be_shared_storage():
 def test_decoder_kube_check_says_why_it_refuses(tmp_path):
     def check(*args):
         return subprocess.run(
-            [sys.executable, "-m", "decoder.cli", "kube", "check", *args], cwd=DATA,
+            [sys.executable, "-m", "decoder.ops.cli", "kube", "check", *args], cwd=DATA,
             env={"PATH": "/usr/bin:/bin", "DECODER_DATA_DIR": str(tmp_path)},
             capture_output=True, text=True, timeout=120)
     refused = check("--daemonsets", "daemonsets-flannel.json", "--configz",
@@ -199,7 +199,7 @@ def test_the_values_run_our_spawner_with_the_same_home_and_numbers():
     assert hub["JupyterHub"]["spawner_class"] == "decoder-kubernetes"
     entry = [line for line in (PROJECT_ROOT / "pyproject.toml").read_text().splitlines()
              if line.startswith("decoder-kubernetes")]
-    assert entry == ['decoder-kubernetes = "decoder.kube:DecoderKubeSpawner"']
+    assert entry == ['decoder-kubernetes = "decoder.hub.kube:DecoderKubeSpawner"']
     assert single["networkPolicy"]["enabled"] is False  # ours replaces the chart's
     assert single["storage"]["static"] == {"pvcName": "decoder-homes", "subPath": "{username}"}
     assert single["uid"] == 1000 and single["memory"]["limit"] == "1G"

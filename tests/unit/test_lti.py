@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from decoder.lti import ROLES_CLAIM, DecoderLTI13Authenticator, groups_of
+from decoder.hub.lti import ROLES_CLAIM, DecoderLTI13Authenticator, groups_of
 from decoder.settings import PROJECT_ROOT, PlatformSettings
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
@@ -65,7 +65,7 @@ def hub_config(tmp_path: Path, block: str) -> dict:
 
 def test_the_lti_block_turns_lti_login_on_and_reaches_the_authenticator(tmp_path):
     loaded = hub_config(tmp_path, LTI_BLOCK)
-    assert loaded["class"] == "decoder.lti.DecoderLTI13Authenticator"
+    assert loaded["class"] == "decoder.hub.lti.DecoderLTI13Authenticator"
     assert loaded["issuer"] == "https://moodle.example.org"
     assert loaded["client_id"] == ["AbCdEf123"]
     assert loaded["jwks_endpoint"].endswith("/certs.php")
@@ -78,7 +78,7 @@ def test_the_lti_block_turns_lti_login_on_and_reaches_the_authenticator(tmp_path
 
 def test_native_login_stays_the_default(tmp_path):
     loaded = hub_config(tmp_path, "")
-    assert loaded["class"] == "decoder.authenticator.DecoderAuthenticator"
+    assert loaded["class"] == "decoder.hub.authenticator.DecoderAuthenticator"
     assert loaded["manage_groups"] is False
     assert "formatrice" in loaded["load_groups"]["instructors"]["users"]
 

@@ -1,4 +1,4 @@
-"""The memory guard's reading and rule (decoder/memory.py): what the kernel says is available,
+"""The memory guard's reading and rule (decoder/hub/memory.py): what the kernel says is available,
 the cgroups' memory pressure, and when a new server is refused. This machine's own files are
 read once too."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from decoder.memory import Memory, available_bytes, read_memory, refusal, some_avg10
+from decoder.hub.memory import Memory, available_bytes, read_memory, refusal, some_avg10
 
 MEMINFO = "MemTotal:       24576000 kB\nMemFree:          102400 kB\nMemAvailable:    2097152 kB\n"
 PRESSURE = ("some avg10=12.50 avg60=3.10 avg300=0.80 total=123456\n"

@@ -1,7 +1,7 @@
 import pytest
 from traitlets.config import Config
 
-from decoder.network import (
+from decoder.hub.network import (
     NetworkError,
     chain_name,
     check_existing,

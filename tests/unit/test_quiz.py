@@ -11,7 +11,8 @@ import sys
 import nbformat
 import pytest
 
-from decoder import content_report, messages
+from decoder import messages
+from decoder.ops import content_report
 from decoder.settings import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT / "images" / "lab"))

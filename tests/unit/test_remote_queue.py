@@ -12,6 +12,8 @@ import nbformat
 import pytest
 from traitlets.config import Config
 
+from decoder.ops import hubprocess
+from decoder.ops.hubprocess import HubError
 from decoder.service.remote_worker import Masters, QueueClient, QueueUnavailable, safe_parts
 from decoder.service.worker import kernel_lost
 from decoder.settings import PROJECT_ROOT, PlatformSettings
@@ -160,3 +162,11 @@ def test_with_other_hosts_the_queue_needs_postgresql():
                                       course_db_url="postgresql://u@h/d")
     assert problem(grading_queue_address="10.0.0.5:8090",
                    course_db_url="postgresql://u@h/d") is None
+
+
+def test_decoder_up_refuses_other_hosts_on_sqlite_before_it_starts_anything(tmp_path):
+    settings = PlatformSettings(environ={}, config=Config({"PlatformSettings": {
+        "data_dir": str(tmp_path / "data"), "grading_queue_address": "10.0.0.5:8090"}}))
+    with pytest.raises(HubError, match="needs PostgreSQL"):
+        hubprocess.prepare(settings)
+    assert not (tmp_path / "data").exists()

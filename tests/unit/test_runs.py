@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from decoder.course import load_course
-from decoder.runcommand import calendar, start_date
+from decoder.ops.runcommand import calendar, start_date
 from decoder.schedule import Run, RunError, mid_course_start, parse_start, zone_of
 from decoder.service.runs import Courses, RunStore, ensure_run
 from decoder.service.store import MIGRATIONS, Store
@@ -145,7 +145,7 @@ def test_decoder_run_starts_moves_and_shows_runs(tmp_path):
     env = {"DECODER_CONFIG": str(config), "PATH": "/usr/bin:/bin"}
 
     def decoder(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "decoder.cli", "run", *args], env=env,
+        return subprocess.run([sys.executable, "-m", "decoder.ops.cli", "run", *args], env=env,
                               capture_output=True, text=True, timeout=120)
 
     assert decoder().returncode == 1  # no run yet, and it says how to start one

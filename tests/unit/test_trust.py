@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from decoder import accounts, processes
-from decoder.authenticator import AddressLimiter
-from decoder.network import rule_problems
-from decoder.settings import PlatformSettings
-from decoder.spawner import (
+from decoder.hub import accounts
+from decoder.hub.authenticator import AddressLimiter
+from decoder.hub.network import rule_problems
+from decoder.hub.spawner import (
     DecoderSpawner,
     HardeningUndone,
     configured_hardening,
@@ -27,6 +26,8 @@ from decoder.spawner import (
     servers_memory_holds,
     weakenings,
 )
+from decoder.ops import processes
+from decoder.settings import PlatformSettings
 from graders.folders import SandboxFolderError, private_parent
 
 HARDENING = hardened_host_config(mem_limit="1G", pids_limit=256, tmp_size="256m", read_only=True)
@@ -167,7 +168,7 @@ def test_the_grading_folders_parent_is_ours_alone(tmp_path):
 
 CHILD = """
 import os, subprocess, sys, time
-child = subprocess.Popen([sys.executable, "-m", "decoder.childof", "tests.unit.sleeper",
+child = subprocess.Popen([sys.executable, "-m", "decoder.hub.childof", "tests.unit.sleeper",
                           sys.argv[1]])
 print(child.pid, flush=True)
 time.sleep(60)

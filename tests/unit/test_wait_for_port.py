@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 
-from decoder.spawner import wait_for_port
+from decoder.hub.spawner import wait_for_port
 
 
 def free_port() -> int:

@@ -2,15 +2,16 @@
 
 ``DecoderKubeSpawner`` is what Zero to JupyterHub's hub runs (deploy/kubernetes/values.yaml).
 The learner side (lessons, course service, language, review rooms, the hardening's numbers) is
-decoder/learnerserver.py's, shared with DecoderSpawner; the hardening is decoder/hardening.py's,
-as Kubernetes says it. Before a pod is created, its manifest is read back against every rule
-(``pod_problems``): an operator's extra_pod_config or container_security_context that would
-undo one refuses the start with the message DecoderSpawner gives.
+decoder/hub/learnerserver.py's, shared with DecoderSpawner; the hardening is
+decoder/hub/hardening.py's, as Kubernetes says it. Before a pod is created, its manifest is
+read back against every rule (``pod_problems``): an operator's extra_pod_config or
+container_security_context that would undo one refuses the start with the message
+DecoderSpawner gives.
 
 What differs from Docker, by design: the scheduler, not the spawner's memory guard, decides
 where a server fits (each pod asks for mem_limit / memory_overcommit and may use up to
 mem_limit); homes are the chart's (one NFS-backed claim, a sub-folder per learner); the network
-is a NetworkPolicy (decoder/kubecluster.py), not a host firewall.
+is a NetworkPolicy (decoder/ops/kubecluster.py), not a host firewall.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from .accounts import AccountError, check_name
-from .hubapi import HubAPI
+from ..hub.accounts import AccountError, check_name
+from ..hubapi import HubAPI
 
 GROUP_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 PROTECTED_GROUPS = {"instructors": "decoder instructor add NAME"}

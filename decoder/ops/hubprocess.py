@@ -14,13 +14,14 @@ from pathlib import Path
 import docker
 import requests
 
-from . import homes, origins, protocol
-from .engine import ensure_engine
-from .keys import ensure_demo_accounts, ensure_token, write_private
-from .network import ensure_learner_network
-from .origins import via_proxy
+from .. import origins, protocol
+from ..engine import ensure_engine
+from ..hub import homes
+from ..hub.network import ensure_learner_network
+from ..keys import ensure_demo_accounts, ensure_token, write_private
+from ..origins import via_proxy
+from ..settings import CONFIG_ENV, PROJECT_ROOT, PlatformSettings
 from .processes import running_pid, stop_pid
-from .settings import CONFIG_ENV, PROJECT_ROOT, PlatformSettings
 
 
 class HubError(RuntimeError):
@@ -156,8 +157,8 @@ def ensure_course_run(settings: PlatformSettings):
     """The course database's schema, and a run taught: with none yet, the demo's, started so
     that today is mid-course (kept afterwards: a later start moves no date). The run started,
     or None when one existed."""
-    from .course import load_course
-    from .service.runs import ensure_run
+    from ..course import load_course
+    from ..service.runs import ensure_run
 
     runs = course_runs(settings)
     if runs.current() is not None:  # the usual case: no need to read the course
@@ -168,7 +169,7 @@ def ensure_course_run(settings: PlatformSettings):
 def course_runs(settings: PlatformSettings):
     """The course database's runs (a RunStore), its folder made and its schema brought up to
     date first."""
-    from .service.runs import open_runs
+    from ..service.runs import open_runs
 
     private_folder(Path(settings.data_dir))
     private_folder(settings.course_storage)  # where the course database is, by default
@@ -192,7 +193,7 @@ def start_hub(settings: PlatformSettings, wait_seconds: float = 90.0) -> int:
         env[CONFIG_ENV] = settings.config_file
     with open(log_file, "ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "decoder.hubapp", "-f",
+            [sys.executable, "-m", "decoder.hub.hubapp", "-f",
              str(PROJECT_ROOT / "jupyterhub_config.py")],
             cwd=settings.data_dir, env=env, stdout=out, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True,

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import docker
 import docker.errors
 
-from .settings import PlatformSettings
+from ..settings import PlatformSettings
 
 
 class NetworkError(RuntimeError):

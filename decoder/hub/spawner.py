@@ -7,13 +7,13 @@ What it overrides, and why:
   (the hub's own checks back off to seconds apart).
   Before it returns, the created container is read back (``docker inspect``) against every
   rule of the hardening: a container that does not keep one is stopped and refused.
-- ``create_object()``: adds the hardening (decoder/hardening.py, shared with the Kubernetes
+- ``create_object()``: adds the hardening (decoder/hub/hardening.py, shared with the Kubernetes
   spawner: limits, dropped capabilities, no-new-privileges, read-only root, tmpfs, init, the
   learner's uid) to the container before DockerSpawner creates it.
 - The environment (open lessons, course service, language, staff menu) and the review rooms
-  are decoder/learnerserver.py's, shared with the Kubernetes spawner.
+  are decoder/hub/learnerserver.py's, shared with the Kubernetes spawner.
 
-The home folder is a btrfs subvolume per learner with a size limit (decoder/homes.py), made
+The home folder is a btrfs subvolume per learner with a size limit (decoder/hub/homes.py), made
 at the first start and bound into the container; with ``home_size_mb = 0``, a named volume per
 learner (``home_volume``). Neither is ever deleted: a container can be removed (``remove=True``)
 or culled and the work stays.
@@ -34,6 +34,7 @@ import docker.errors
 from dockerspawner import DockerSpawner
 from traitlets import Bool, Float, Unicode, default
 
+from ..settings import PlatformSettings
 from . import homes
 from .hardening import (
     container_problems,
@@ -52,13 +53,12 @@ from .learnerserver import (
 )
 from .memory import read_memory, refusal
 from .network import ensure_firewall, ensure_network, open_ports, remove_default_route
-from .settings import PlatformSettings
 
 
 def hardened_host_config(*, mem_limit, pids_limit: int, tmp_size: str, read_only: bool,
                          cpu_limit: float = 1.0) -> dict:
     """Docker host-config additions for a learner container (pure): the shared rules of
-    decoder/hardening.py, as Docker says them."""
+    decoder/hub/hardening.py, as Docker says them."""
     return docker_host_config(hardening_of(mem_limit, cpu_limit, pids_limit, tmp_size,
                                            read_only))
 
@@ -126,7 +126,7 @@ def merged_host_config(hardening: dict, configured: dict) -> dict:
 def servers_memory_holds(mem_limit: str | int | None, total_memory: int, share: float = 0.8,
                          overcommit: float = 1.0) -> int:
     """How many learner servers fit in ``share`` of the machine's memory, each counted at its
-    memory limit divided by ``overcommit`` (decoder/memory.py; at least 1; pure)."""
+    memory limit divided by ``overcommit`` (decoder/hub/memory.py; at least 1; pure)."""
     return max(1, int(total_memory * share * overcommit // memory_bytes(mem_limit)))
 
 

@@ -7,7 +7,7 @@ already working), and a learner who logs in during the session lands in a ready 
 Servers nobody uses are stopped by the idle culler after ``idle_timeout``, as any other.
 ``decoder prestart GROUP`` does the same at once, by hand.
 
-Run by the hub as the ``class-sessions`` service (``python -m decoder.prestart``): it reads the
+Run by the hub as the ``class-sessions`` service (``python -m decoder.hub.prestart``): it reads the
 current run's sessions in the course service's database every ``prestart_check_seconds``.
 """
 
@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from .hubapi import HubAPI, HubAPIError
-from .settings import PlatformSettings, process_settings
+from ..hubapi import HubAPI, HubAPIError
+from ..settings import PlatformSettings, process_settings
 
-log = logging.getLogger("decoder.prestart")
+log = logging.getLogger("decoder.hub.prestart")
 POLL_SECONDS = 1.0
 SPAWN_WAIT_SECONDS = 180.0  # a server not ready by then is said to have failed (start_timeout 120)
 
@@ -108,8 +108,8 @@ def prestart_group(hub: HubAPI, group: str, settings: PlatformSettings,
 
 def tick(hub: HubAPI, settings: PlatformSettings, now: dt.datetime) -> None:
     """One look at the current run's sessions: prestart those whose time has come."""
-    from .service.class_sessions import ClassSessions, prestart_due
-    from .service.runs import run_store
+    from ..service.class_sessions import ClassSessions, prestart_due
+    from ..service.runs import run_store
 
     runs = run_store(settings.course_db_url)
     run = runs.current()

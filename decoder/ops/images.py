@@ -20,7 +20,7 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .settings import PROJECT_ROOT
+from ..settings import PROJECT_ROOT
 
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 SUITE = "bookworm"

@@ -9,7 +9,7 @@ built without its rule.
 
 What an engine cannot say in a pod or a container is a requirement on the cluster (Kubernetes
 has no per-pod process limit: the kubelet's ``podPidsLimit`` is one; no NetworkPolicy without a
-network plugin that enforces it), checked by ``decoder kube check`` (decoder/kubecluster.py).
+network plugin that enforces it), checked by ``decoder kube check`` (decoder/ops/kubecluster.py).
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def docker_rules(h: Hardening) -> dict[str, DockerPart]:
         "seccomp": DockerPart(),
         "own_namespaces": DockerPart({"ipc_mode": "private"}),
         "init": DockerPart({"init": True}),
-        # the learner network and its firewall (decoder/network.py); no IPv6 inside, the
+        # the learner network and its firewall (decoder/hub/network.py); no IPv6 inside, the
         # firewall's rules being IPv4 rules
         "network": DockerPart({"sysctls": {"net.ipv6.conf.all.disable_ipv6": "1",
                                            "net.ipv6.conf.default.disable_ipv6": "1"}}),
@@ -285,5 +285,5 @@ POD_CHECKS: dict[str, Callable[[dict, Hardening], bool]] = {
 
 def pod_problems(pod: dict, h: Hardening) -> list[str]:
     """The rules a pod manifest (as the API takes it, camelCase) does not keep (pure). The
-    process limit is not a pod's: the cluster's checks (decoder/kubecluster.py) hold it."""
+    process limit is not a pod's: the cluster's checks (decoder/ops/kubecluster.py) hold it."""
     return [f"{name}: {RULES[name]}" for name, check in POD_CHECKS.items() if not check(pod, h)]

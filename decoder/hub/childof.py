@@ -1,4 +1,4 @@
-"""Run a Python module as a child that ends with its parent: ``python -m decoder.childof
+"""Run a Python module as a child that ends with its parent: ``python -m decoder.hub.childof
 MODULE ARGS...``.
 
 The hub starts its services (the course service, the formgrader, the idle culler). When the hub
@@ -31,7 +31,7 @@ def end_with_parent(sig: int = signal.SIGTERM) -> None:
 
 def main() -> None:
     if len(sys.argv) < 2:
-        sys.exit("usage: python -m decoder.childof MODULE [ARGS...]")
+        sys.exit("usage: python -m decoder.hub.childof MODULE [ARGS...]")
     end_with_parent()
     module = sys.argv[1]
     sys.argv = [module, *sys.argv[2:]]

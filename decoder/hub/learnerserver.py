@@ -1,7 +1,7 @@
 """What a learner's server is, whatever engine runs it: its hardening's numbers, its
 environment (the open lessons, the course service's address, the language, the staff menu) and
-whether it is a review room. Mixed into both spawners, Docker's (decoder/spawner.py) and
-Kubernetes' (decoder/kube.py), before the engine's own class."""
+whether it is a review room. Mixed into both spawners, Docker's (decoder/hub/spawner.py) and
+Kubernetes' (decoder/hub/kube.py), before the engine's own class."""
 
 from __future__ import annotations
 
@@ -12,8 +12,11 @@ from tornado import web
 from traitlets import Bool, Integer, Unicode, default
 from traitlets.config import LoggingConfigurable
 
-from . import protocol
-from .course import Course, load_course_cached, open_lessons
+from .. import protocol
+from ..course import Course, load_course_cached, open_lessons
+from ..messages import say
+from ..service.runs import run_store
+from ..settings import PlatformSettings, process_settings
 from .hardening import (
     DEFAULT_CPU_LIMIT,
     DEFAULT_MEM_LIMIT,
@@ -22,10 +25,7 @@ from .hardening import (
     Hardening,
     hardening_of,
 )
-from .messages import say
 from .roles import room_names
-from .service.runs import run_store
-from .settings import PlatformSettings, process_settings
 
 HOME = "/home/jovyan"
 

@@ -14,12 +14,13 @@ from pathlib import Path
 
 import requests
 
-from . import classcommand, homes, hubprocess, images, kubecommand, runcommand
+from ..engine import LIVE_RESTORE_ADVICE, engine_answers, ensure_engine, live_restore_enabled
+from ..hub import homes
+from ..messages import render
+from ..service.worker_cli import add_worker_arguments
+from ..settings import PlatformSettings
+from . import classcommand, hubprocess, images, kubecommand, runcommand
 from .coursestate import CourseServiceClient
-from .engine import LIVE_RESTORE_ADVICE, engine_answers, ensure_engine, live_restore_enabled
-from .messages import render
-from .service.worker_cli import add_worker_arguments
-from .settings import PlatformSettings
 
 PASSWORD_IN_URL = re.compile(r"(://[^/:@]*:)[^@/]*@")  # postgresql://user:secret@host
 
@@ -77,7 +78,7 @@ def cmd_down(settings: PlatformSettings, args) -> int:
 
 def cmd_status(settings: PlatformSettings, args) -> int:
     """Judged by health, not by pid files: a hub that does not answer is not running."""
-    from .network import firewall_problems
+    from ..hub.network import firewall_problems
 
     pid = hubprocess.hub_pid(settings)
     healthy = hubprocess.hub_healthy(settings)
@@ -200,7 +201,7 @@ def cmd_export(settings: PlatformSettings, args) -> int:
 
 def cmd_verify_badge(settings: PlatformSettings, args) -> int:
     """Check a badge (its PNG, or its .jwt) against the platform's key."""
-    from .dashboard import badges
+    from ..dashboard import badges
 
     data = Path(args.file).read_bytes()
     try:
@@ -223,7 +224,7 @@ def cmd_verify_badge(settings: PlatformSettings, args) -> int:
 
 def cmd_instructor(settings: PlatformSettings, args) -> int:
     """Instructors' accounts are made here, never by sign-up (their names are reserved)."""
-    from .accounts import add_instructor, instructor_names
+    from ..hub.accounts import add_instructor, instructor_names
 
     if args.action == "list":
         for name in instructor_names(settings):
@@ -241,7 +242,7 @@ def cmd_instructor(settings: PlatformSettings, args) -> int:
 
 def join_instructors_now(settings: PlatformSettings, name: str) -> bool:
     """Put ``name`` in the running hub's instructors group (the next start does it too)."""
-    from .hubapi import HubAPI, HubAPIError
+    from ..hubapi import HubAPI, HubAPIError
 
     hub = HubAPI.for_cli(settings)
     try:
@@ -261,7 +262,7 @@ def progress_bar(done: int, total: int, failed: int, width: int = 30) -> None:
 
 
 def cmd_worker(settings: PlatformSettings, args) -> int:
-    from .service.remote_worker import supervise  # nbgrader: only this command needs it
+    from ..service.remote_worker import supervise  # nbgrader: only this command needs it
     return supervise(args, say)
 
 

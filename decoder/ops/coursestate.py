@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import requests
 
-from . import protocol
-from .settings import PlatformSettings
+from .. import protocol
+from ..settings import PlatformSettings
 
 
 class CourseServiceClient:

@@ -6,7 +6,7 @@ NetworkPolicy.
   service and the cluster's DNS, nothing else (no other learner, no node, no cloud metadata, no
   Internet). It replaces Zero to JupyterHub's singleuser policy, which always lets a learner
   reach the proxy's public port: on Docker, learners reach the hub's API and the course service
-  only, and both engines keep the same rule (decoder/hardening.py's « network »).
+  only, and both engines keep the same rule (decoder/hub/hardening.py's « network »).
 - ``CLUSTER_CHECKS``: the hardening's rules the cluster keeps (process limit, no swap, a
   network plugin that enforces NetworkPolicy), checked on the API's answers the operator saves
   with kubectl (``decoder kube check``, docs/operating.md): no Kubernetes client in the
@@ -18,7 +18,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 
-from .hardening import Hardening
+from ..hub.hardening import Hardening
 
 HUB_API_PORT = 8081  # Zero to JupyterHub's hub Service
 # NetworkPolicy is enforced by these plugins (their DaemonSets' names); flannel, and the

@@ -17,12 +17,12 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..schedule import Run, RunError, mid_course_start, parse_start, zone_of
+from ..settings import PlatformSettings
 from .hubprocess import course_runs
-from .schedule import Run, RunError, mid_course_start, parse_start, zone_of
-from .settings import PlatformSettings
 
 if TYPE_CHECKING:  # course.py and dates.py are loaded when a run is shown (slow imports)
-    from .course import Course
+    from ..course import Course
 
 MID_COURSE = ("mid-course", "milieu")
 
@@ -30,7 +30,7 @@ MID_COURSE = ("mid-course", "milieu")
 def calendar(course: Course, now: dt.datetime, language: str = "en") -> list[str]:
     """The run's weeks, each with its opening, due date and peer review's end, and what is
     true of each at ``now`` (pure)."""
-    from .dates import when
+    from ..dates import when
 
     run = course.run
     lines = [f"run {run.name!r}: day 1 is {run.starts_on.isoformat()} ({run.time_zone}); "
@@ -54,7 +54,7 @@ def start_date(text: str, course: Course, zone_name: str, now: dt.datetime) -> d
 
 
 def cmd_run(settings: PlatformSettings, args, say) -> int:
-    from .course import load_course
+    from ..course import load_course
 
     course = load_course(Path(settings.course_file))
     runs = course_runs(settings)

@@ -1,4 +1,4 @@
-"""The course service's process, started by the hub (``python -m decoder.service``): its
+"""The course service's process, started by the hub (``python -m decoder.course_app``): its
 settings, its database, the grading pipeline (pipeline.py), then the web API (app.py)."""
 
 from __future__ import annotations
@@ -17,19 +17,19 @@ from .. import origins, protocol
 from ..course import load_course_cached
 from ..dashboard.awards import BadgeService
 from ..dashboard.view import CourseView
+from ..hub.roles import room_names
 from ..keys import ensure_token
 from ..peer.rooms import Limits, RoomService
 from ..peer.service import PeerService
 from ..peer.store import PeerStore
-from ..roles import room_names
+from ..service import queue_api
+from ..service.hub import Hub
+from ..service.pipeline import GradingPipeline
+from ..service.runs import Courses, RunStore, ensure_run
+from ..service.service import CourseService
+from ..service.store import Store
 from ..settings import PlatformSettings
-from . import queue_api
 from .app import make_app
-from .hub import Hub
-from .pipeline import GradingPipeline
-from .runs import Courses, RunStore, ensure_run
-from .service import CourseService
-from .store import Store
 
 log = logging.getLogger("decoder.course")
 
@@ -102,7 +102,7 @@ def main() -> None:
 
     def stop(*_):
         """Once, whatever signals follow (the hub sends SIGINT then SIGTERM; its death sends
-        SIGTERM too, decoder/childof.py): the work is done in the loop, not in the handler,
+        SIGTERM too, decoder/hub/childof.py): the work is done in the loop, not in the handler,
         so a second signal cannot re-enter a stop that holds the pool's lock."""
         if not stopping:
             stopping.append(True)

@@ -1,8 +1,8 @@
 """JupyterHub with patience for slow services, and its pages kept on their own origins:
-``python -m decoder.hubapp -f jupyterhub_config.py``.
+``python -m decoder.hub.hubapp -f jupyterhub_config.py``.
 
 Overrides:
-- ``init_tornado_application`` adds the origin guard (decoder/origin_guard.py) when every
+- ``init_tornado_application`` adds the origin guard (decoder/hub/origin_guard.py) when every
   person has an origin of its own (``subdomain_host``).
 - ``start_service``: JupyterHub gives a managed service with a URL about ten seconds to answer,
   then exits. Ours can need more on a busy machine: the formgrader is a container whose

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from tornado import web
 from tornado.routing import Matcher
 
-from . import origins
+from .. import origins
 
 
 class ToItsOrigin(web.RequestHandler):

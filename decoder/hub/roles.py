@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .protocol import SERVICE as COURSE_SERVICE
+from ..protocol import SERVICE as COURSE_SERVICE
 
-FORMGRADER = "formgrader"  # nbgrader's formgrader, a hub-managed service (decoder/formgrader.py)
+FORMGRADER = "formgrader"  # nbgrader's formgrader, a hub-managed service (formgrader.py)
 CLASS_SESSIONS = "class-sessions"  # starts a group's servers before its session (prestart.py)
 ROOM_PREFIX = "relecture"  # review rooms: hub accounts whose servers run a peer's notebook
 

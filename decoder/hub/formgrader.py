@@ -2,7 +2,7 @@
 
 nbgrader's answer for several graders on JupyterHub is one server per course run as a
 hub-managed service, reached by a group with ``access:services!service=formgrader`` (their "one
-class, multiple graders" demo). The hub runs ``python -m decoder.formgrader``; this starts that
+class, multiple graders" demo). The hub runs ``python -m decoder.hub.formgrader``; this starts that
 server in a container from the lab image, as hardened as a learner's (no capabilities,
 no new privileges, read-only image, memory, CPU and process limits, the learner network with its
 firewall and no route out), and stays in the foreground while it runs: the hub restarts the
@@ -32,10 +32,10 @@ from pathlib import Path
 import docker
 import docker.errors
 
+from ..service.gradebook import SUBMITTED_INDEX
+from ..settings import FORMGRADER_PORT, PlatformSettings
 from .hardening import DEFAULT_PIDS_LIMIT, DEFAULT_TMP_SIZE
 from .network import ensure_learner_network, remove_default_route
-from .service.gradebook import SUBMITTED_INDEX
-from .settings import FORMGRADER_PORT, PlatformSettings
 from .spawner import hardened_host_config
 
 SERVICE = "formgrader"

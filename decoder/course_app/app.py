@@ -22,9 +22,9 @@ from ..dashboard.view import CourseView
 from ..messages import say
 from ..peer.handlers import page_routes as peer_pages
 from ..peer.service import PeerService
-from .openapi import description
-from .rules import Refused
-from .service import OPERATOR_SERVICES, CourseService, Identity
+from ..service.openapi import description
+from ..service.rules import Refused
+from ..service.service import OPERATOR_SERVICES, CourseService, Identity
 
 
 class JsonErrors(web.RequestHandler):

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import yaml
 
-from .hardening import Hardening, cluster_requirements
+from ..hub.hardening import Hardening, cluster_requirements
+from ..hub.learnerserver import DEFAULT_PIDS_LIMIT
+from ..settings import PlatformSettings
 from .kubecluster import cluster_problems, learner_network_policy, network_plugin
-from .learnerserver import DEFAULT_PIDS_LIMIT
-from .settings import PlatformSettings
 
 
 def read_answer(path: str) -> dict:

@@ -2,7 +2,7 @@
 
 A name in the `instructors` group gets the instructors' hub roles at every start. With open
 sign-up, whoever signed up first under such a name would get them, so the names are *reserved*:
-sign-up refuses them (decoder/authenticator.py), and `decoder instructor add NAME` creates the
+sign-up refuses them (decoder/hub/authenticator.py), and `decoder instructor add NAME` creates the
 account with a password printed once to the operator. The names are the `instructors` setting,
 the demo instructor, and those added by the command (kept with the other secrets).
 """
@@ -19,8 +19,8 @@ import bcrypt
 import sqlalchemy as sa
 from nativeauthenticator.orm import UserInfo
 
-from .keys import DEMO_INSTRUCTOR, check_private, new_password, write_private
-from .settings import PlatformSettings
+from ..keys import DEMO_INSTRUCTOR, check_private, new_password, write_private
+from ..settings import PlatformSettings
 
 # names that look like the staff's or the platform's own, never given to a learner
 STAFF_LOOKALIKES = frozenset({

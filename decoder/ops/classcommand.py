@@ -9,7 +9,8 @@
     decoder session remove ID
     decoder prestart GROUP             start the group's servers now, a few at a time
 
-The hub starts a session's servers by itself ``prestart_minutes`` before it (decoder/prestart.py).
+The hub starts a session's servers by itself ``prestart_minutes`` before it
+(decoder/hub/prestart.py).
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from ..hubapi import HubAPI
+from ..settings import PlatformSettings
 from .groups import check_group, fill_group, roster_of
-from .hubapi import HubAPI
-from .settings import PlatformSettings
 
 
 def cmd_group(settings: PlatformSettings, args, say) -> int:
-    from .accounts import signed_up
-    from .roles import room_names
+    from ..hub.accounts import signed_up
+    from ..hub.roles import room_names
 
     hub = HubAPI.for_cli(settings)
     group = check_group(args.name)
@@ -69,8 +70,8 @@ def session_start(text: str, zone) -> dt.datetime:
 
 
 def cmd_session(settings: PlatformSettings, args, say) -> int:
-    from .service.class_sessions import ClassSessions
-    from .service.runs import open_runs
+    from ..service.class_sessions import ClassSessions
+    from ..service.runs import open_runs
 
     runs = open_runs(settings.course_db_url)
     run = runs.current()
@@ -107,7 +108,7 @@ def cmd_session(settings: PlatformSettings, args, say) -> int:
 
 
 def cmd_prestart(settings: PlatformSettings, args, say) -> int:
-    from .prestart import prestart_group
+    from ..hub.prestart import prestart_group
 
     report = prestart_group(HubAPI.for_cli(settings), check_group(args.group), settings, say)
     say(report.summary())

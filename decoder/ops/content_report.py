@@ -9,7 +9,7 @@ Widgets are found in the code cells by their calls (``quiz(...)``, ``predisez(..
 ``remettre_en_ordre(...)``, ``pas_a_pas(...)``); their data is read from the call's literal
 argument (``widget_data``), which the content tests check (tests/course/test_content.py).
 
-    .venv/bin/python -m decoder.content_report [--week N]
+    .venv/bin/python -m decoder.ops.content_report [--week N]
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from pathlib import Path
 
 import nbformat
 
-from .course import load_course
-from .settings import PROJECT_ROOT
+from ..course import load_course
+from ..settings import PROJECT_ROOT
 
 LESSONS = PROJECT_ROOT / "course" / "lessons"
 WIDGET_CALLS = {"quiz": "questions", "predisez": "predictions",

@@ -6,7 +6,7 @@ Overrides:
   are never touched, so a changed password survives restarts.
 - ``create_user``: refuses a name in ``reserved_usernames`` (the instructors' names: they get
   the instructors' roles at every start, so sign-up must never hand them out; see
-  decoder/accounts.py).
+  decoder/hub/accounts.py).
 - ``authenticate``: NativeAuthenticator's, with the password's bcrypt check in a thread: run
   in the hub's event loop, thirty learners logging in at once held every request of the hub
   behind thirty checks (0.28 s each here), and each learner reached JupyterLab only after the
@@ -31,7 +31,7 @@ from nativeauthenticator.handlers import LoginHandler, SignUpHandler
 from nativeauthenticator.orm import UserInfo
 from traitlets import Integer, List, Set, Unicode
 
-from .diskspace import short_of_space
+from ..diskspace import short_of_space
 
 HOUR = 3600.0
 
