@@ -225,10 +225,7 @@ def run_two_hosts(work: list, workers: int, tmp: Path) -> tuple[float, dict]:
         second.start_worker(f"http://{plan.here}:{port}", token,
                             processes=workers - settings.grading_workers,
                             sandboxes_ahead=settings.sandboxes_ahead)
-        while "take jobs from" not in second.worker_output():
-            if second.worker.poll() is not None:
-                raise RuntimeError(second.worker_output())
-            time.sleep(0.5)
+        second.wait_worker()
         return run_ours(settings, work, settings.grading_workers)
     finally:
         if stop_queue:

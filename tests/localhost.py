@@ -12,12 +12,20 @@ which browsers hold for secure (loopback), and it matches a cookie set for ``Dom
 
 from __future__ import annotations
 
+import socket
 from http.cookiejar import DefaultCookiePolicy
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from requests.cookies import get_cookie_header
+
+
+def free_port() -> int:
+    """A port nothing listens on now, on 127.0.0.1."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def loopback_name(host: str) -> bool:

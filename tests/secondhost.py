@@ -147,6 +147,15 @@ class SecondHost:
             env=env, cwd=work, stdout=open(work / "worker.out", "ab"),
             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
 
+    def wait_worker(self, wait_seconds: float = 60) -> None:
+        """Return once `decoder worker` says it takes jobs (its checks passed)."""
+        deadline = time.monotonic() + wait_seconds
+        while "take jobs from" not in self.worker_output():
+            if self.worker.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the second host's worker did not start:\n"
+                                   + self.worker_output()[-2000:])
+            time.sleep(0.5)
+
     def worker_output(self) -> str:
         path = self.plan.root / "worker" / "worker.out"
         return path.read_text() if path.exists() else ""

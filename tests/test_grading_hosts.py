@@ -52,7 +52,7 @@ def hosts(tmp_path_factory):
         second.load(settings.grader_image)
         token = settings.grading_queue_token_file.read_text().strip()
         second.start_worker(f"http://{PLAN.here}:{QUEUE_PORT}", token)
-        wait_for(lambda: "take jobs from" in second.worker_output(), 60, second.worker_output)
+        second.wait_worker()
         yield settings, second
     finally:
         if platform is not None:

@@ -132,6 +132,8 @@ def cmd_logs(settings: PlatformSettings, args) -> int:
 def cmd_grade(settings: PlatformSettings, args) -> int:
     from graders.runner import grade
 
+    from ..service.worker import grading_options
+
     master = settings.masters_dir / args.assignment
     if not (master / f"{args.assignment}.ipynb").exists():
         say(f"Unknown assignment {args.assignment!r}: no {master}/")
@@ -140,9 +142,7 @@ def cmd_grade(settings: PlatformSettings, args) -> int:
     # the same image, time limits and language as the service's workers: graded as a
     # submission would be
     result = grade(Path(args.notebook), master, settings.course_config,
-                   cache=settings.path("grading-cache"), image=settings.grader_image,
-                   cell_timeout=settings.cell_timeout, job_timeout=settings.job_timeout,
-                   language=settings.ui_language)
+                   cache=settings.path("grading-cache"), **grading_options(settings))
     if args.json:
         print(result.to_json())
         return 0

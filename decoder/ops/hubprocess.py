@@ -75,15 +75,23 @@ def start_proxy(settings: PlatformSettings, wait_seconds: float = 30.0) -> int:
                                    stdin=subprocess.DEVNULL, start_new_session=True)
     write_private(settings.path("run", "proxy.pid"), str(process.pid).encode())
     write_private(mode_file, mode.encode())
+    return wait_started(process, lambda: proxy_answers(settings), log_file, "the proxy",
+                        "the proxy", wait_seconds, poll_seconds=0.2)
+
+
+def wait_started(process: subprocess.Popen, ready, log_file: Path, name: str, answering: str,
+                 wait_seconds: float, poll_seconds: float) -> int:
+    """``process``'s pid once ``ready()``; HubError with its log's end when it stops first or
+    ``answering`` does not answer in time (then it is stopped)."""
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise HubError(f"the proxy stopped at start:\n{log_tail(log_file)}")
-        if proxy_answers(settings):
+            raise HubError(f"{name} stopped at start:\n{log_tail(log_file)}")
+        if ready():
             return process.pid
-        time.sleep(0.2)
+        time.sleep(poll_seconds)
     process.terminate()
-    raise HubError(f"the proxy did not answer within {wait_seconds:.0f} s:\n"
+    raise HubError(f"{answering} did not answer within {wait_seconds:.0f} s:\n"
                    f"{log_tail(log_file)}")
 
 
@@ -198,16 +206,9 @@ def start_hub(settings: PlatformSettings, wait_seconds: float = 90.0) -> int:
             cwd=settings.data_dir, env=env, stdout=out, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True,
         )
-    deadline = time.monotonic() + wait_seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise HubError(f"the hub stopped at start:\n{log_tail(log_file)}")
-        if hub_healthy(settings) and course_service_answers(settings):
-            return process.pid
-        time.sleep(0.5)
-    process.terminate()
-    raise HubError(f"the hub or its course service did not answer within {wait_seconds:.0f} s:"
-                   f"\n{log_tail(log_file)}")
+    return wait_started(process, lambda: hub_healthy(settings) and course_service_answers(settings),
+                        log_file, "the hub", "the hub or its course service", wait_seconds,
+                        poll_seconds=0.5)
 
 
 def course_service_answers(settings: PlatformSettings) -> bool:

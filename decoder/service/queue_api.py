@@ -42,6 +42,7 @@ from .. import protocol
 from ..keys import ensure_token
 from ..settings import PlatformSettings
 from .store import REMOTE, Store
+from .worker import grading_options
 
 WORKER_NAME = re.compile(r"[A-Za-z0-9._:-]{1,120}")
 ASSIGNMENT = re.compile(r"[A-Za-z0-9_-]{1,128}")  # a master's folder name, never a path
@@ -64,10 +65,8 @@ class RemoteQueue:
 
     def grading(self) -> dict:
         """How every job is graded: this service's settings, not the worker host's."""
-        s = self.settings
-        return {"image": s.grader_image, "cell_timeout": s.cell_timeout,
-                "job_timeout": s.job_timeout, "language": s.ui_language,
-                "lease_seconds": s.lease_seconds}
+        return {"options": grading_options(self.settings),
+                "lease_seconds": self.settings.lease_seconds}
 
     def master_dir(self, assignment: str) -> Path:
         folder = self.settings.masters_dir / assignment

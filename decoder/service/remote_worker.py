@@ -198,13 +198,10 @@ class RemoteWorker(Worker):
             submission = Path(tmp) / f"{job.assignment}.ipynb"
             submission.write_bytes(job.notebook)
             graded = Path(tmp) / "graded.ipynb"
-            options = job.grading
             report = grade(submission, master / "source" / job.assignment, master / CONFIG_FILE,
-                           cache=self.work_dir / "templates", image=options["image"],
-                           cell_timeout=options["cell_timeout"],
-                           job_timeout=options["job_timeout"],
+                           cache=self.work_dir / "templates",
                            label=sandbox_label(job.id, job.attempts), graded_copy=graded,
-                           language=options["language"], sandboxes_ahead=self.sandboxes_ahead)
+                           sandboxes_ahead=self.sandboxes_ahead, **job.grading["options"])
             check_engine(report)
             self.store.complete(job, self.name, report.score, report.max_score,
                                 json.loads(report.to_json()),
@@ -236,13 +233,13 @@ def supervise(args, say) -> int:
         raise PermissionError("decoder worker runs as root: each grading sandbox gets a folder "
                               "it mounts (a tmpfs of bounded size)")
     queue = QueueClient(args.queue, read_token(args.token_file))
-    grading = queue.hello()
+    image = queue.hello()["options"]["image"]
     if not engine_answers():
         raise RuntimeError("this host's Docker engine does not answer (DOCKER_HOST, or "
                            "/var/run/docker.sock): start it first")
-    if not image_present(grading["image"]):
-        raise RuntimeError(f"this host's engine has no {grading['image']} image: load it, e.g. "
-                           f"docker save {grading['image']} | ssh THIS-HOST docker load")
+    if not image_present(image):
+        raise RuntimeError(f"this host's engine has no {image} image: load it, e.g. "
+                           f"docker save {image} | ssh THIS-HOST docker load")
     args.work_dir.mkdir(parents=True, exist_ok=True)
     pool = WorkerPool(queue, args.processes, args.work_dir / "logs", env=dict(os.environ),
                       max_attempts=0, command=worker_command(args))
@@ -251,7 +248,7 @@ def supervise(args, say) -> int:
         signal.signal(sig, lambda number, _frame: stopping.append(number))
     pool.start()
     say(f"{args.processes} grading worker(s) on {socket.gethostname()} take jobs from "
-        f"{args.queue} (image {grading['image']}); logs in {args.work_dir / 'logs'}")
+        f"{args.queue} (image {image}); logs in {args.work_dir / 'logs'}")
     while not stopping:
         pool.check()
         time.sleep(1)

@@ -94,6 +94,13 @@ class Worker:
                 return
 
 
+def grading_options(settings: PlatformSettings) -> dict:
+    """How a job is graded (grade()'s keywords), from the course service's settings: the same
+    for its own workers, for other machines' (queue_api.py) and for `decoder grade`."""
+    return {"image": settings.grader_image, "cell_timeout": settings.cell_timeout,
+            "job_timeout": settings.job_timeout, "language": settings.ui_language}
+
+
 def kernel_lost(report: GradeReport) -> bool:
     """Whether the learner's kernel stopped under the job (died, stuck, or the job stopped):
     what an engine going away looks like from the grading side."""
@@ -128,12 +135,9 @@ class LocalWorker(Worker):
         report = grade(folder / f"{job.assignment}.ipynb",
                        self.settings.masters_dir / job.assignment,
                        self.settings.course_config, cache=storage / "templates",
-                       image=self.settings.grader_image,
-                       cell_timeout=self.settings.cell_timeout,
-                       job_timeout=self.settings.job_timeout,
                        label=sandbox_label(job.id, job.attempts), graded_copy=storage / graded,
-                       language=self.settings.ui_language,
-                       sandboxes_ahead=self.settings.sandboxes_ahead)
+                       sandboxes_ahead=self.settings.sandboxes_ahead,
+                       **grading_options(self.settings))
         check_engine(report)
         self.store.complete(job, self.name, report.score, report.max_score,
                             json.loads(report.to_json()),

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import http.server
 import importlib.util
-import socket
 import threading
 import time
 
 import pytest
 
 from decoder.settings import PROJECT_ROOT
+from tests.localhost import free_port
 
 spec = importlib.util.spec_from_file_location(
     "decoder_exchange", PROJECT_ROOT / "images" / "lab" / "decoder_exchange.py")
@@ -23,12 +23,6 @@ def test_messages_are_french_by_default_and_english_when_asked(monkeypatch):
     assert "plus que la limite de 20 Mo" in exchange.say("too_big", size=21.0, limit=20)
     monkeypatch.setenv("DECODER_UI_LANGUAGE", "en")
     assert "more than the 20 MB limit" in exchange.say("too_big", size=21.0, limit=20)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Health(http.server.BaseHTTPRequestHandler):

@@ -6,7 +6,6 @@ Docker engine is tests/test_grading_hosts.py."""
 from __future__ import annotations
 
 import datetime as dt
-import socket
 
 import nbformat
 import pytest
@@ -18,17 +17,12 @@ from decoder.service.remote_worker import Masters, QueueClient, QueueUnavailable
 from decoder.service.worker import kernel_lost
 from decoder.settings import PROJECT_ROOT, PlatformSettings
 from graders.runner import GradeReport, TestResult
+from tests.localhost import free_port
 from tests.secondhost import serve_queue
 
 TOKEN = "a" * 64
 ASSIGNMENT = "s1-bonjour"
 COURSE = PROJECT_ROOT / "course" / "course.toml"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -69,7 +63,7 @@ def test_a_remote_worker_holds_its_job_alone_and_records_it_once(queue, store):
     settings, url = queue
     submission = submitted(settings, store)
     one, two = QueueClient(url, TOKEN), QueueClient(url, TOKEN)
-    assert one.hello()["image"] == settings.grader_image
+    assert one.hello()["options"]["image"] == settings.grader_image
     job = one.claim("hote-b:12")
     assert job.attempts == 1 and job.grading["lease_seconds"] == 30
     assert nbformat.reads(job.notebook.decode(), 4).cells  # the submitted notebook itself

@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 
 from decoder.hub.spawner import wait_for_port
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.localhost import free_port
 
 
 def test_returns_as_soon_as_a_server_listens():
