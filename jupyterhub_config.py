@@ -6,24 +6,9 @@ with DECODER_* environment variables or in an operator file named by DECODER_CON
 """
 
 import os
-import sys
 
 from decoder.diskspace import docker_root
-from decoder.hub.accounts import instructor_names, reserved_names
-from decoder.hub.roles import (
-    CLASS_SESSIONS,
-    COURSE_SERVICE,
-    FORMGRADER,
-    class_sessions_role,
-    course_service_role,
-    culler_role,
-    instructor_role,
-    operator_role,
-    room_names,
-    room_role,
-    server_token_scopes_for,
-    user_role,
-)
+from decoder.hub.hubconfig import configure_hub
 from decoder.hub.spawner import (
     DEFAULT_MEM_LIMIT,
     active_server_limit,
@@ -31,7 +16,7 @@ from decoder.hub.spawner import (
     merged_host_config,
 )
 from decoder.keys import ensure_demo_accounts, ensure_token
-from decoder.settings import PROJECT_ROOT, process_settings
+from decoder.settings import process_settings
 
 c = get_config()  # noqa: F821
 settings = process_settings()
@@ -58,77 +43,16 @@ c.JupyterHub.cleanup_servers = False  # a hub restart leaves learners' servers r
 c.ConfigurableHTTPProxy.should_start = False
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.proxy_api_port}"
 c.ConfigurableHTTPProxy.auth_token = ensure_token(secrets_dir / "proxy_token")
-# our pages in the platform's language (French: every page a learner meets; English: the
-# waiting page over the limits, JupyterHub's own pages otherwise), then what both share
-c.JupyterHub.template_paths = [str(PROJECT_ROOT / "decoder" / "templates" / language)
-                               for language in (settings.ui_language, "common")]
-# one shared origin: the error page says why nobody opens another person's JupyterLab
-c.JupyterHub.template_vars = {"shared_origin": not settings.per_user_origins}
 
-# ---- accounts ----
-c.Authenticator.allow_all = True  # NativeAuthenticator / the LMS itself refuse who may not come
-if settings.login == "lti13":  # launched from the school's LMS (decoder/hub/lti.py, docs/lti.md)
-    c.JupyterHub.authenticator_class = "decoder.hub.lti.DecoderLTI13Authenticator"
-    c.DecoderLTI13Authenticator.instructor_usernames = set(instructor_names(settings))
-else:
-    c.JupyterHub.authenticator_class = "decoder"
-    c.DecoderAuthenticator.open_signup = settings.open_signup
-    c.DecoderAuthenticator.minimum_password_length = 8
+# ---- pages, accounts, roles, services: the same on Kubernetes (decoder/hub/hubconfig.py) ----
+if settings.login != "lti13":  # this machine's own: the demo's accounts, the disk watched
     c.DecoderAuthenticator.seed_accounts_file = str(secrets_dir / "demo-accounts.json")
-    # instructors are made by the operator (decoder instructor add), never by sign-up
-    c.DecoderAuthenticator.reserved_usernames = reserved_names(settings) | set(
-        room_names(settings.review_rooms))
-    c.DecoderAuthenticator.signups_per_address_per_hour = settings.signups_per_address_per_hour
-    c.DecoderAuthenticator.allowed_failed_logins = settings.failed_logins_before_lockout
-    c.DecoderAuthenticator.seconds_before_next_try = settings.lockout_minutes * 60
     c.DecoderAuthenticator.min_free_disk_mb = settings.min_free_disk_mb
     c.DecoderAuthenticator.watched_folders = [settings.data_dir, str(settings.homes_root),
                                               docker_root()]
-    c.JupyterHub.load_groups = {
-        "instructors": {"users": instructor_names(settings)},
-        "learners": {"users": sorted(n for n, a in demo_accounts.items()
-                                     if a["role"] == "learner")},
-    }
-# review rooms: accounts nobody logs in as (no password; their names refused at sign-up)
-rooms = room_names(settings.rooms)
-c.JupyterHub.load_roles = [user_role(settings.per_user_origins),
-                           instructor_role(settings.per_user_origins),
-                           culler_role(), operator_role(), course_service_role(rooms),
-                           class_sessions_role()] + (
-    [room_role(rooms)] if rooms else [])
-
-# ---- services ----
-c.JupyterHub.services = [
-    {
-        "name": "idle-culler",
-        "command": [sys.executable, "-m", "decoder.hub.childof", "jupyterhub_idle_culler",
-                    f"--timeout={settings.idle_timeout}"],
-    },
-    {"name": "decoder-cli", "api_token": ensure_token(secrets_dir / "cli_token")},
-    {  # starts a group's servers ahead of its class session (decoder/hub/prestart.py)
-        "name": CLASS_SESSIONS,
-        "command": [sys.executable, "-m", "decoder.hub.childof", "decoder.hub.prestart"],
-        "cwd": str(PROJECT_ROOT),
-        "environment": settings.child_environment(),
-    },
-    {
-        "name": COURSE_SERVICE,
-        "url": settings.course_service_url,
-        "oauth_no_confirm": True,  # our own pages (peer review): no "authorize" step
-        "command": [sys.executable, "-m", "decoder.hub.childof", "decoder.course_app"],
-        "cwd": str(PROJECT_ROOT),
-        "environment": settings.child_environment(),
-    },
-]
-if settings.formgrader:  # nbgrader's formgrader, in a container (decoder/hub/formgrader.py)
-    c.JupyterHub.services.append({
-        "name": FORMGRADER,
-        "url": settings.formgrader_url,
-        "oauth_no_confirm": True,
-        "command": [sys.executable, "-m", "decoder.hub.childof", "decoder.hub.formgrader"],
-        "cwd": str(PROJECT_ROOT),
-        "environment": settings.child_environment(),
-    })
+    c.JupyterHub.load_groups = {"learners": {"users": sorted(
+        n for n, a in demo_accounts.items() if a["role"] == "learner")}}
+configure_hub(c, settings, "machine")
 
 # ---- learner sandbox ----
 c.JupyterHub.spawner_class = "decoder"
@@ -144,7 +68,6 @@ c.DecoderSpawner.disable_user_config = True
 c.DecoderSpawner.default_url = "/lab/tree/cours/par-ici.md"  # « Par ici », written at each start
 c.DecoderSpawner.start_timeout = 120
 c.DecoderSpawner.http_timeout = 90
-c.DecoderSpawner.server_token_scopes = server_token_scopes_for(rooms)  # a room's: nothing
 # an operator's extra_host_config may add to the hardening, never weaken it: refuse to start
 if isinstance(c.DecoderSpawner.get("extra_host_config"), dict):
     merged_host_config(configured_hardening(c.DecoderSpawner), c.DecoderSpawner.extra_host_config)

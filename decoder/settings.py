@@ -309,6 +309,23 @@ class PlatformSettings(Configurable):
         "Example: 8082.",
     ).tag(config=True)
 
+    course_service_address = Unicode(
+        "",
+        help="URL where the hub and learners' servers reach the course service when it runs "
+        "apart from the hub: a Kubernetes Service (deploy/kubernetes/decoder-services.yaml), "
+        "or another machine running `decoder course-service`. The hub then only routes to it "
+        "and shares its token (the environment variable DECODER_COURSE_TOKEN, else "
+        "data_dir/secrets/course-service-token). Empty: the hub starts it on this machine, on "
+        "the learner network's gateway. Example: 'http://decoder-course-service:8082'.",
+    ).tag(config=True)
+
+    course_service_listen_ip = Unicode(
+        "",
+        help="Address the course service listens on. Empty: the learner network's gateway "
+        "(one machine: learners' containers reach it there, nothing outside does). In a pod: "
+        "'0.0.0.0' (its NetworkPolicy says who may come). Example: '0.0.0.0'.",
+    ).tag(config=True)
+
     course_db_url = Unicode(
         help="Database of the course service (submissions, jobs, results). Default: SQLite in "
         "data_dir/course-service. Example: 'postgresql://decoder:secret@127.0.0.1/course'.",
@@ -369,6 +386,14 @@ class PlatformSettings(Configurable):
         "/services/formgrader/. Example: False.",
     ).tag(config=True)
 
+    formgrader_address = Unicode(
+        "",
+        help="URL where the hub reaches the formgrader when it runs apart from the hub (its "
+        "Kubernetes Deployment, deploy/kubernetes/decoder-services.yaml), with the token in "
+        "DECODER_FORMGRADER_TOKEN. Empty: the hub starts its container on this machine. "
+        "Example: 'http://decoder-formgrader:8888'.",
+    ).tag(config=True)
+
     formgrader_mem_limit = Unicode(
         "1G", help="Memory limit of the formgrader's container. Example: '2G'."
     ).tag(config=True)
@@ -376,6 +401,14 @@ class PlatformSettings(Configurable):
     grading_workers = Integer(
         0, help="Grading workers run by the course service; 0 means one per CPU core. "
         "Example: 4.",
+    ).tag(config=True)
+
+    grade_here = Bool(
+        True,
+        help="The course service's own machine grades (grading_workers sandboxes on its Docker "
+        "engine). False: only `decoder worker` hosts grade, through grading_queue_address; "
+        "the course service then needs no Docker engine (its Kubernetes Deployment). "
+        "Example: False.",
     ).tag(config=True)
 
     grader_image = Unicode(
@@ -452,7 +485,18 @@ class PlatformSettings(Configurable):
     @property
     def course_service_url(self) -> str:
         """Where learner containers and the hub reach the course service."""
+        if self.course_service_address:
+            return self.course_service_address.rstrip("/")
         return f"http://{self.gateway_ip}:{self.course_service_port}"
+
+    @property
+    def course_service_apart(self) -> bool:
+        """The course service runs apart from the hub (the hub does not start it)."""
+        return bool(self.course_service_address)
+
+    @property
+    def course_service_bind_ip(self) -> str:
+        return self.course_service_listen_ip or self.gateway_ip
 
     @property
     def rooms(self) -> int:
@@ -462,6 +506,9 @@ class PlatformSettings(Configurable):
 
     @property
     def worker_count(self) -> int:
+        """Grading workers on the course service's machine: none when it does not grade."""
+        if not self.grade_here:
+            return 0
         return self.grading_workers or os.cpu_count() or 1
 
     @default("data_dir")
@@ -550,6 +597,8 @@ class PlatformSettings(Configurable):
 
     @property
     def formgrader_url(self) -> str:
+        if self.formgrader_address:
+            return self.formgrader_address.rstrip("/")
         return f"http://{self.formgrader_ip}:{FORMGRADER_PORT}"
 
     @property
@@ -595,6 +644,20 @@ class PlatformSettings(Configurable):
                     "course_db_url is SQLite: the grading queue of several hosts needs "
                     "PostgreSQL. Set course_db_url to 'postgresql://USER:PASSWORD@HOST/DB', or "
                     "leave grading_queue_address empty to grade on this machine only")
+        return None
+
+    def placement_problem(self) -> str | None:
+        """Why the course service's placement cannot work, if it cannot."""
+        for name in ("course_service_address", "formgrader_address"):
+            value = getattr(self, name)
+            if value and not value.startswith(("http://", "https://")):
+                return (f"{name} {value!r} is not a URL; write it as "
+                        "'http://decoder-course-service:8082'")
+        if not self.grade_here and not self.grading_queue_address:
+            return ("grade_here is False (the course service's machine grades nothing) but "
+                    "grading_queue_address is empty: no worker could take a job. Set "
+                    "grading_queue_address and run `decoder worker` on the grading hosts, or "
+                    "set grade_here back to True")
         return None
 
     def prestart_problem(self) -> str | None:

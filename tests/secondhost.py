@@ -131,46 +131,21 @@ class SecondHost:
 
     def start_worker(self, queue: str, token: str, processes: int = 1,
                      sandboxes_ahead: int = 1) -> None:
-        work = self.plan.root / "worker"
-        (work / "tmp").mkdir(parents=True, exist_ok=True)
-        token_file = work / "grading-queue-token"
-        token_file.write_text(token)
-        token_file.chmod(0o600)
-        env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"),
-               "DOCKER_HOST": self.plan.socket, "TMPDIR": str(work / "tmp"),
-               "PYTHONPATH": str(PROJECT_ROOT)}
-        self.worker = subprocess.Popen(
-            ["nsenter", f"--net={self.plan.netns}", "--", sys.executable, "-m", "decoder.ops.cli",
-             "worker", "--queue", queue, "--token-file", str(token_file), "--work-dir",
-             str(work), "--processes", str(processes), "--sandboxes-ahead",
-             str(sandboxes_ahead)],
-            env=env, cwd=work, stdout=open(work / "worker.out", "ab"),
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        self.worker_process = WorkerProcess(self.plan.root / "worker", self.plan.socket,
+                                            netns=self.plan.netns)
+        self.worker = self.worker_process.start(queue, token, processes, sandboxes_ahead)
 
     def wait_worker(self, wait_seconds: float = 60) -> None:
-        """Return once `decoder worker` says it takes jobs (its checks passed)."""
-        deadline = time.monotonic() + wait_seconds
-        while "take jobs from" not in self.worker_output():
-            if self.worker.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the second host's worker did not start:\n"
-                                   + self.worker_output()[-2000:])
-            time.sleep(0.5)
+        self.worker_process.wait(wait_seconds)
 
     def worker_output(self) -> str:
-        path = self.plan.root / "worker" / "worker.out"
-        return path.read_text() if path.exists() else ""
+        return self.worker_process.output()
 
     # ---- the end: nothing of it left ----
 
     def remove(self) -> None:
-        if self.worker and self.worker.poll() is None:
-            self.worker.send_signal(signal.SIGTERM)
-            try:
-                self.worker.wait(20)
-            except subprocess.TimeoutExpired:
-                pass
         if self.worker:
-            _kill_group(self.worker.pid)
+            self.worker_process.stop()
         if self.answers():
             for container in self.client().containers.list(all=True):
                 container.remove(force=True)
@@ -185,6 +160,60 @@ class SecondHost:
             subprocess.run(["umount", "-l", mount], capture_output=True)
         shutil.rmtree(self.plan.root, ignore_errors=True)
         self.disconnect()
+
+
+class WorkerProcess:
+    """`decoder worker` as an operator runs it on a grading host: its own work folder, the
+    host's engine (``docker_host``), in the network namespace ``netns`` when given."""
+
+    def __init__(self, work: Path, docker_host: str, netns: str | None = None):
+        self.work, self.docker_host, self.netns = work, docker_host, netns
+        self.process: subprocess.Popen | None = None
+
+    def start(self, queue: str, token: str, processes: int = 1,
+              sandboxes_ahead: int = 1) -> subprocess.Popen:
+        (self.work / "tmp").mkdir(parents=True, exist_ok=True)
+        token_file = self.work / "grading-queue-token"
+        token_file.write_text(token)
+        token_file.chmod(0o600)
+        env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"),
+               "DOCKER_HOST": self.docker_host, "TMPDIR": str(self.work / "tmp"),
+               "PYTHONPATH": str(PROJECT_ROOT)}
+        inside = ["nsenter", f"--net={self.netns}", "--"] if self.netns else []
+        self.process = subprocess.Popen(
+            [*inside, sys.executable, "-m", "decoder.ops.cli", "worker", "--queue", queue,
+             "--token-file", str(token_file), "--work-dir", str(self.work), "--processes",
+             str(processes), "--sandboxes-ahead", str(sandboxes_ahead)],
+            env=env, cwd=self.work, stdout=open(self.work / "worker.out", "ab"),
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        return self.process
+
+    def wait(self, wait_seconds: float = 60) -> None:
+        """Return once `decoder worker` says it takes jobs (its checks passed)."""
+        deadline = time.monotonic() + wait_seconds
+        while "take jobs from" not in self.output():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the worker in {self.work} did not start:\n"
+                                   + self.output()[-2000:])
+            time.sleep(0.5)
+
+    def output(self) -> str:
+        path = self.work / "worker.out"
+        return path.read_text() if path.exists() else ""
+
+    def pids(self) -> list[int]:
+        return _tree(self.process.pid) if self.process else []
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                pass
+        _kill_group(self.process.pid)
 
 
 def serve_queue(settings, store, token: str, address: str, port: int):

@@ -45,6 +45,9 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO,
                         format="[%(levelname)1.1s %(asctime)s %(name)s] %(message)s")
     settings = PlatformSettings.load()
+    problem = settings.placement_problem() or settings.grading_queue_problem()
+    if problem:
+        raise SystemExit(f"The course service cannot start: {problem}")
     settings.course_storage.mkdir(parents=True, exist_ok=True)
     store = Store(settings.course_db_url)
     store.migrate()
@@ -79,8 +82,9 @@ def main() -> None:
     app = make_app(service, peer, view, badges, prefix, hub, cookie_secret, rooms=rooms,
                    form_targets=origins.subdomains_of(settings.public_url),
                    hub_url=settings.public_url)
-    server = app.listen(settings.course_service_port, address=settings.gateway_ip, xheaders=True,
-                        max_body_size=protocol.max_request_bytes(settings.max_submission_mb))
+    largest = protocol.max_request_bytes(settings.max_submission_mb)
+    server = app.listen(settings.course_service_port, address=settings.course_service_bind_ip,
+                        xheaders=True, max_body_size=largest)
     log.info("course service on %s%s, %d grading worker(s)", settings.course_service_url,
              prefix, pipeline.pool.size)
     queue_server = queue_api.listen(settings, store)

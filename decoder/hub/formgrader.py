@@ -55,29 +55,40 @@ def folders(settings: PlatformSettings) -> dict[str, Path]:
             "submitted_index": root / SUBMITTED_INDEX}
 
 
+# the server's own environment, beside the hub's variables
+SERVER_ENVIRONMENT = {
+    "JUPYTERHUB_DEFAULT_URL": "/formgrader",
+    "JUPYTERHUB_ROOT_DIR": COURSE_DIR,
+    "HOME": "/tmp", "JUPYTER_RUNTIME_DIR": "/tmp/runtime", "LANG": "C.UTF-8",
+    # nbgrader's settings for the formgrader, before the learners' (images/lab/)
+    "JUPYTER_CONFIG_PATH": "/opt/decoder/formgrader-config",
+}
+COMMAND = ["jupyterhub-singleuser", f"--config={CONFIG}"]
+
+
+def course_mounts() -> list[tuple[str, str, bool]]:
+    """(the folder, under the course service's nbgrader folder, the path in the server,
+    read-only) of what the server sees, in mount order (pure; Docker and Kubernetes alike)."""
+    return [("", COURSE_DIR, False),
+            ("autograded", f"{COURSE_DIR}/autograded", True),
+            ("source", f"{COURSE_DIR}/source", True),
+            (SUBMITTED_INDEX, f"{COURSE_DIR}/submitted", True)]
+
+
 def container_spec(settings: PlatformSettings, environ: dict[str, str]) -> dict:
     """What ``create_container`` is given (pure): image, command, environment, mounts, limits,
     network and address."""
-    where = folders(settings)
+    root = folders(settings)["root"]
     env = {name: value for name, value in environ.items() if name.startswith(HUB_VARIABLES)}
-    env.update({
-        "JUPYTERHUB_DEFAULT_URL": "/formgrader",
-        "JUPYTERHUB_ROOT_DIR": COURSE_DIR,
-        "HOME": "/tmp", "JUPYTER_RUNTIME_DIR": "/tmp/runtime", "LANG": "C.UTF-8",
-        # nbgrader's settings for the formgrader, before the learners' (images/lab/)
-        "JUPYTER_CONFIG_PATH": "/opt/decoder/formgrader-config",
-    })
+    env.update(SERVER_ENVIRONMENT)
     host_config = hardened_host_config(mem_limit=settings.formgrader_mem_limit,
                                        pids_limit=DEFAULT_PIDS_LIMIT, tmp_size=DEFAULT_TMP_SIZE,
                                        read_only=True)
     host_config.update({
         "network_mode": settings.learner_network,
-        "binds": {
-            str(where["root"]): {"bind": COURSE_DIR, "mode": "rw"},
-            str(where["autograded"]): {"bind": f"{COURSE_DIR}/autograded", "mode": "ro"},
-            str(where["source"]): {"bind": f"{COURSE_DIR}/source", "mode": "ro"},
-            str(where["submitted_index"]): {"bind": f"{COURSE_DIR}/submitted", "mode": "ro"},
-        },
+        "binds": {str(root / folder) if folder else str(root):
+                  {"bind": target, "mode": "ro" if read_only else "rw"}
+                  for folder, target, read_only in course_mounts()},
     })
     return {
         "image": settings.lab_image,
@@ -85,7 +96,7 @@ def container_spec(settings: PlatformSettings, environ: dict[str, str]) -> dict:
         # root without any capability: it owns the course service's files (written as root),
         # nothing more; no learner code ever runs here
         "user": "0:0",
-        "command": ["jupyterhub-singleuser", f"--config={CONFIG}", "--ServerApp.allow_root=True"],
+        "command": [*COMMAND, "--ServerApp.allow_root=True"],
         "working_dir": COURSE_DIR,
         "environment": env,
         "labels": {"decoder.role": "formgrader", "decoder.instance": settings.instance},

@@ -1,5 +1,6 @@
 """`decoder`: the operators' command (up, down, status, settings, logs, build, run, grade,
-grade-all, export, verify-badge, instructor; worker, on a grading host of its own)."""
+grade-all, export, verify-badge, instructor; worker, on a grading host of its own; course-service,
+the course service apart from the hub)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from ..hub import homes
 from ..messages import render
 from ..service.worker_cli import add_worker_arguments
 from ..settings import PlatformSettings
-from . import classcommand, hubprocess, images, kubecommand, runcommand
+from . import classcommand, hubprocess, images, kubecommand, runcommand, servicecommand
 from .coursestate import CourseServiceClient
 
 PASSWORD_IN_URL = re.compile(r"(://[^/:@]*:)[^@/]*@")  # postgresql://user:secret@host
@@ -282,6 +283,7 @@ def parser() -> argparse.ArgumentParser:
     runcommand.add_parser(sub)
     classcommand.add_parsers(sub)
     kubecommand.add_parser(sub)
+    servicecommand.add_parser(sub)
     grade = sub.add_parser("grade", help="grade one notebook in the sandbox, as a submission")
     grade.add_argument("notebook")
     grade.add_argument("--assignment", required=True, help="e.g. s1-bonjour")
@@ -324,7 +326,7 @@ COMMANDS = {"up": cmd_up, "down": cmd_down, "status": cmd_status, "settings": cm
             "session": lambda settings, args: classcommand.cmd_session(settings, args, say),
             "prestart": lambda settings, args: classcommand.cmd_prestart(settings, args, say),
             "kube": lambda settings, args: kubecommand.cmd_kube(settings, args, say),
-            "worker": cmd_worker}
+            "worker": cmd_worker, "course-service": servicecommand.cmd_course_service}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -206,9 +206,15 @@ def start_hub(settings: PlatformSettings, wait_seconds: float = 90.0) -> int:
             cwd=settings.data_dir, env=env, stdout=out, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True,
         )
-    return wait_started(process, lambda: hub_healthy(settings) and course_service_answers(settings),
-                        log_file, "the hub", "the hub or its course service", wait_seconds,
-                        poll_seconds=0.5)
+    return wait_started(process, lambda: platform_answers(settings), log_file, "the hub",
+                        "the hub or its course service", wait_seconds, poll_seconds=0.5)
+
+
+def platform_answers(settings: PlatformSettings) -> bool:
+    """The hub answers, and the course service when the hub starts it (one run apart is
+    waited for by whoever starts it: `decoder course-service`, its Deployment)."""
+    return hub_healthy(settings) and (settings.course_service_apart
+                                      or course_service_answers(settings))
 
 
 def course_service_answers(settings: PlatformSettings) -> bool:
@@ -228,10 +234,10 @@ def course_service_answers(settings: PlatformSettings) -> bool:
 
 
 def wait_up(settings: PlatformSettings, seconds: float) -> bool:
-    """The hub and its course service answer within ``seconds``."""
+    """The hub (and the course service it starts) answer within ``seconds``."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if hub_healthy(settings) and course_service_answers(settings):
+        if platform_answers(settings):
             return True
         time.sleep(0.5)
     return False

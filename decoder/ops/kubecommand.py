@@ -1,6 +1,9 @@
 """`decoder kube`: what Kubernetes needs of an operator, checked from the API's own answers.
 
     decoder kube policy [--release decoder]  the learners' NetworkPolicy, as YAML for kubectl
+    decoder kube services [--public-url URL --image IMAGE --lab-image IMAGE --grading-hosts CIDR]
+                                            our Deployments (course service, formgrader), their
+                                            Services, claim and policies, as YAML for kubectl
     decoder kube check --daemonsets FILE --configz NODE=FILE... --home-claim FILE
                                             refuse a cluster that would not keep the hardening
 
@@ -24,6 +27,13 @@ from ..hub.hardening import Hardening, cluster_requirements
 from ..hub.learnerserver import DEFAULT_PIDS_LIMIT
 from ..settings import PlatformSettings
 from .kubecluster import cluster_problems, learner_network_policy, network_plugin
+from .kubeservices import Site, manifests
+
+
+class PlainDumper(yaml.SafeDumper):
+    """YAML without anchors: each manifest reads on its own."""
+    def ignore_aliases(self, data) -> bool:
+        return True
 
 
 def read_answer(path: str) -> dict:
@@ -52,6 +62,11 @@ def cmd_kube(settings: PlatformSettings, args, say) -> int:
         policy = learner_network_policy(args.release, settings.course_service_port)
         sys.stdout.write(yaml.safe_dump(policy, sort_keys=False))
         return 0
+    if args.action == "services":
+        site = Site(release=args.release, public_url=args.public_url, image=args.image,
+                    lab_image=args.lab_image, grading_hosts=args.grading_hosts)
+        sys.stdout.write(services_yaml(site))
+        return 0
     if not args.daemonsets:
         raise ValueError("decoder kube check needs --daemonsets FILE (kubectl get daemonsets "
                          "--all-namespaces -o json)")
@@ -70,10 +85,27 @@ def cmd_kube(settings: PlatformSettings, args, say) -> int:
     return 0
 
 
+def services_yaml(site: Site) -> str:
+    """What `decoder kube services` writes (deploy/kubernetes/decoder-services.yaml)."""
+    head = ("# Décoder le code's own services on Kubernetes (decoder kube services; "
+            "decoder/ops/kubeservices.py).\n# Apply: kubectl -n jhub apply -f "
+            "deploy/kubernetes/decoder-services.yaml\n")
+    return head + yaml.dump_all(manifests(site), Dumper=PlainDumper, sort_keys=False)
+
+
 def add_parser(sub) -> None:
     kube = sub.add_parser("kube", help="Kubernetes: the learners' NetworkPolicy, and the "
                           "cluster checked from kubectl's answers")
-    kube.add_argument("action", choices=("policy", "check"))
+    kube.add_argument("action", choices=("policy", "services", "check"))
+    site = Site()
+    kube.add_argument("--public-url", default=site.public_url, help="the platform's address "
+                      "(services)")
+    kube.add_argument("--image", default=site.image, help="the hub's image, which runs the "
+                      "course service (services)")
+    kube.add_argument("--lab-image", default=site.lab_image, help="the lab image, which runs "
+                      "the formgrader (services)")
+    kube.add_argument("--grading-hosts", default=site.grading_hosts, help="the grading hosts' "
+                      "network, the only one that reaches the queue (services)")
     kube.add_argument("--release", default="decoder", help="the Zero to JupyterHub release's "
                       "name (policy)")
     kube.add_argument("--daemonsets", help="kubectl get daemonsets --all-namespaces -o json")

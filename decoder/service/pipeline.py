@@ -1,8 +1,9 @@
 """What happens to a submission after the service answered 201, in the order it happens.
 
-1. ``start()``: nothing of a previous run is still ours. Its sandboxes are removed, the jobs it
-   left running go back to the queue (or are given up after ``max_attempts``: a submission that
-   keeps killing its worker must not loop forever), and the pool starts the grading workers.
+1. ``start()``: nothing of a previous run is still ours. Its sandboxes are removed (when this
+   machine grades: ``grade_here``), the jobs it left running go back to the queue (or are
+   given up after ``max_attempts``: a submission that keeps killing its worker must not loop
+   forever), and the pool starts the grading workers (none when this machine does not grade).
    Each worker takes the oldest queued job under a lease and grades it in a sandbox; only the
    worker still holding a job records its result (exactly once: store.py). The release of each
    open assignment is prepared meanwhile, ahead of the first fetch.
@@ -37,7 +38,8 @@ class GradingPipeline:
         self._writing: Future | None = None
 
     def start(self) -> None:
-        remove_sandboxes_of(self.store)
+        if self.settings.grade_here:  # else no engine here: other hosts' sandboxes are theirs
+            remove_sandboxes_of(self.store)
         given_up = self.store.requeue(everything=True, max_attempts=self.settings.max_attempts)
         if given_up.failed:
             log.warning("%d job(s) given up at start: their grading stopped %d times",
