@@ -29,7 +29,7 @@ class HubAPI:
 
     @classmethod
     def for_cli(cls, settings: PlatformSettings) -> HubAPI:
-        token = settings.path("secrets", "cli_token").read_text().strip()
+        token = settings.cli_token_file.read_text().strip()
         url, host = via_proxy(settings.proxy_address, settings.public_url + "/hub/api")
         return cls(url, token, host)
 

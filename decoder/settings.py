@@ -627,6 +627,11 @@ class PlatformSettings(Configurable):
         return self.concurrent_spawns or max(8, 4 * cores)
 
     @property
+    def cli_token_file(self) -> Path:
+        """The token of the operators' command (the hub's ``decoder-cli`` service)."""
+        return self.path("secrets", "cli_token")
+
+    @property
     def grading_queue_token_file(self) -> Path:
         """The token workers of other machines show (decoder worker --token-file)."""
         return self.path("secrets", "grading-queue-token")

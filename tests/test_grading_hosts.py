@@ -197,6 +197,11 @@ def test_the_course_service_apart_is_the_hubs_service(hosts):
     assert store.jobs_of(submission)[0]["worker"].startswith(REMOTE)
     page = Pages(learner).text(f"/feedback/{submission}")
     assert "Note : <strong>3 / 3</strong>" in page
+    status = subprocess.run([sys.executable, "-m", "decoder.ops.cli", "status"],
+                            capture_output=True, text=True, cwd=PROJECT_ROOT,
+                            env={**os.environ, CONFIG_ENV: settings.config_file})
+    assert f"service: answering at {settings.course_service_url}, run apart from the hub" \
+        in status.stdout and "grades nothing itself" in status.stdout, status.stdout
 
 
 def test_a_restart_of_the_course_service_leaves_the_hosts_jobs_alone(hosts):

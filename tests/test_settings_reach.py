@@ -37,6 +37,8 @@ def test_the_decoder_command_reads_the_file(platform):
     assert status.returncode == 0, status.stdout + status.stderr
     assert f"answering at http://localhost:{platform.settings.public_port}" in status.stdout
     assert "origins: one per person" in status.stdout
+    assert "service: answering at http://" in status.stdout
+    assert "started by the hub" in status.stdout
     assert "course:  run 'demo', day 1 was" in status.stdout  # the file's data folder's run
 
 

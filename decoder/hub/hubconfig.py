@@ -113,17 +113,15 @@ def hub_services(settings: PlatformSettings, placement: str = "machine",
     # starts a group's servers ahead of its class session (decoder/hub/prestart.py): it only
     # talks to the hub's API, so it runs beside the hub on both
     services.append({"name": CLASS_SESSIONS, **started_here(settings, "decoder.hub.prestart")})
-    course = {"name": COURSE_SERVICE, "url": settings.course_service_url,
-              "oauth_no_confirm": True}  # our own pages (peer review): no "authorize" step
-    services.append({**course, **({"api_token": tokens[COURSE_SERVICE]}
-                                  if settings.course_service_apart
-                                  else started_here(settings, "decoder.course_app"))})
+    apart = apart_services(settings)
+
+    def ours(name: str, url: str, module: str) -> dict:
+        where = {"api_token": tokens[name]} if name in apart else started_here(settings, module)
+        # our own pages (peer review, the formgrader): no "authorize" step
+        return {"name": name, "url": url, "oauth_no_confirm": True, **where}
+    services.append(ours(COURSE_SERVICE, settings.course_service_url, "decoder.course_app"))
     if settings.formgrader:  # nbgrader's formgrader (decoder/hub/formgrader.py)
-        formgrader = {"name": FORMGRADER, "url": settings.formgrader_url,
-                      "oauth_no_confirm": True}
-        services.append({**formgrader, **({"api_token": tokens[FORMGRADER]}
-                                          if settings.formgrader_address
-                                          else started_here(settings, "decoder.hub.formgrader"))})
+        services.append(ours(FORMGRADER, settings.formgrader_url, "decoder.hub.formgrader"))
     return services
 
 
@@ -195,7 +193,7 @@ def configure_hub(c, settings: PlatformSettings, placement: str = "machine",
     tokens = {name: service_token(settings, name, environ)
               for name in apart_services(settings)}
     if placement == "machine":
-        tokens["decoder-cli"] = ensure_token(settings.path("secrets", "cli_token"))
+        tokens["decoder-cli"] = ensure_token(settings.cli_token_file)
     c.JupyterHub.services = merged(list(c.JupyterHub.get("services") or []),
                                    hub_services(settings, placement, tokens))
     # a review room's server token reaches nothing of the course; a learner's, its exchange

@@ -94,6 +94,12 @@ def cmd_status(settings: PlatformSettings, args) -> int:
     proxy = hubprocess.proxy_pid(settings)
     proxy_up = proxy and hubprocess.proxy_answers(settings)
     say(f"proxy:   {'running, pid ' + str(proxy) if proxy_up else 'stopped'}")
+    answering = hubprocess.course_service_answers(settings)
+    say(f"service: {'answering' if answering else 'NOT ANSWERING'} at "
+        f"{settings.course_service_url}" + (", run apart from the hub (decoder course-service)"
+                                            if settings.course_service_apart else
+                                            ", started by the hub")
+        + ("" if settings.grade_here else "; grades nothing itself (grading hosts only)"))
     if not engine_answers():
         say("engine:  not answering")
         return 1 if pid else 3

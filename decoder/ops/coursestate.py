@@ -14,7 +14,7 @@ class CourseServiceClient:
 
     def __init__(self, settings: PlatformSettings):
         self.base = protocol.service_url(settings.course_service_url)
-        token_file = settings.path("secrets", "cli_token")
+        token_file = settings.cli_token_file
         if not token_file.exists():
             raise RuntimeError(f"no {token_file}: start the platform first (decoder up)")
         self.headers = {"Authorization": f"token {token_file.read_text().strip()}"}

@@ -149,7 +149,7 @@ def prepare(settings: PlatformSettings) -> dict:
     private_folder(settings.course_storage)
     check_not_writable_by_others(Path(settings.course_file).parent)
     ensure_token(settings.path("secrets", "proxy_token"))
-    ensure_token(settings.path("secrets", "cli_token"))
+    ensure_token(settings.cli_token_file)
     if settings.grading_queue_address:
         ensure_token(settings.grading_queue_token_file)  # copied to each grading host
     accounts = ensure_demo_accounts(settings.path("secrets", "demo-accounts.json"))

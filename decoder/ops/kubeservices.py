@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..hub.formgrader import COMMAND as FORMGRADER_COMMAND
 from ..hub.formgrader import SERVER_ENVIRONMENT as FORMGRADER_ENVIRONMENT
-from ..hub.formgrader import course_mounts
+from ..hub.formgrader import course_mounts, folders
 from ..hub.hardening import DEFAULT_TMP_SIZE
 from ..hub.hubconfig import apart_environment, token_variable
 from ..hub.roles import FORMGRADER
@@ -45,7 +46,7 @@ DATABASE_SECRET = "decoder-course-database"  # key: url (the course's PostgreSQL
 COURSE_PORT = 8082
 QUEUE_PORT = 8090
 HUB_API = "http://hub:8081/hub/api"  # Zero to JupyterHub's hub Service
-DATA_DIR = "/srv/decoder"  # the claim, in the course service's pod
+DATA_DIR = Path("/srv/decoder")  # the claim, in the course service's pod
 COURSE_FILE = "/opt/decoder/course/course.toml"  # in the hub image (images/k8s-hub/)
 UID = 1000
 PART_OF = {"app.kubernetes.io/part-of": "decoder"}
@@ -81,7 +82,7 @@ def site_environment(site: Site) -> dict[str, str]:
 def site_settings(site: Site) -> PlatformSettings:
     """The platform's settings as its pods load them (with a stand-in database address: the
     real one is a Secret)."""
-    return PlatformSettings(environ={**site_environment(site), "DECODER_DATA_DIR": DATA_DIR,
+    return PlatformSettings(environ={**site_environment(site), "DECODER_DATA_DIR": str(DATA_DIR),
                                      "DECODER_COURSE_DB_URL": "postgresql://secret/course"})
 
 
@@ -96,7 +97,7 @@ def env_list(values: dict[str, str], secrets: dict[str, dict]) -> list[dict]:
 
 def hardened_container(name: str, image: str, command: list[str], env: list[dict],
                        ports: list[tuple[str, int]], memory: str, mounts: list[dict],
-                       probe: dict) -> dict:
+                       probe: dict, memory_request: str = "256Mi") -> dict:
     """A container that cannot gain a privilege: non-root, no capability, read-only image,
     memory-backed /tmp, limits (the hardening's numbers where they apply)."""
     return {
@@ -107,7 +108,7 @@ def hardened_container(name: str, image: str, command: list[str], env: list[dict
                             "readOnlyRootFilesystem": True,
                             "capabilities": {"drop": ["ALL"]},
                             "seccompProfile": {"type": "RuntimeDefault"}},
-        "resources": {"requests": {"cpu": "100m", "memory": "256Mi"},
+        "resources": {"requests": {"cpu": "100m", "memory": memory_request},
                       "limits": {"cpu": "1", "memory": memory}},
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, *mounts],
         "readinessProbe": {**copy.deepcopy(probe), "periodSeconds": 5},
@@ -148,7 +149,7 @@ def course_service(site: Site) -> dict:
     settings = site_settings(site)
     listen = f"http://0.0.0.0:{COURSE_PORT}"
     env = env_list(
-        {**site_environment(site), "DECODER_DATA_DIR": DATA_DIR,
+        {**site_environment(site), "DECODER_DATA_DIR": str(DATA_DIR),
          "DECODER_COURSE_SERVICE_LISTEN_IP": "0.0.0.0", "PYTHONUNBUFFERED": "1",
          "HOME": "/tmp",  # the image is read-only: nbgrader's and Jupyter's files go there
          **apart_environment(settings, SERVICE, HUB_API, listen)},
@@ -157,9 +158,9 @@ def course_service(site: Site) -> dict:
     health = {"httpGet": {"path": f"/services/{SERVICE}/{route('health')}",
                           "port": "course"}}
     container = hardened_container(
-        "course-service", site.image, ["python", "-m", "decoder.course_app"], env,
+        "course-service", site.image, ["python3", "-m", "decoder.course_app"], env,
         [("course", COURSE_PORT), ("queue", QUEUE_PORT)], "2Gi",
-        [{"name": "course", "mountPath": DATA_DIR}], health)
+        [{"name": "course", "mountPath": str(DATA_DIR)}], health)
     return deployment(COURSE_NAME, container, [
         {"name": "course", "persistentVolumeClaim": {"claimName": CLAIM}}])
 
@@ -170,16 +171,26 @@ def formgrader(site: Site) -> dict:
     env = env_list({**apart_environment(settings, FORMGRADER, HUB_API, listen),
                     **FORMGRADER_ENVIRONMENT},
                    {"JUPYTERHUB_API_TOKEN": secret(TOKENS_SECRET, FORMGRADER)})
-    nbgrader = "course-service/nbgrader"  # settings.course_storage, under the claim
-    mounts = [{"name": "course", "mountPath": target, "readOnly": read_only,
-               "subPath": f"{nbgrader}/{folder}" if folder else nbgrader}
-              for folder, target, read_only in course_mounts()]
+    nbgrader = folders(settings)["root"].relative_to(DATA_DIR)  # under the claim
+    paths = [str(nbgrader / folder) if folder else str(nbgrader)
+             for folder, _, _ in course_mounts()]
+    mounts = [{"name": "course", "mountPath": target, "readOnly": read_only, "subPath": path}
+              for path, (_, target, read_only) in zip(paths, course_mounts(), strict=True)]
     container = hardened_container(
         "formgrader", site.lab_image, FORMGRADER_COMMAND, env,
         [("formgrader", FORMGRADER_PORT)], settings.formgrader_mem_limit + "i", mounts,
         {"tcpSocket": {"port": "formgrader"}})
-    return deployment(FORMGRADER_NAME, container, [
+    # the folders made first, as the course service's user: a sub-path the kubelet makes
+    # itself belongs to root, and the course service could not write there
+    folders_first = hardened_container(
+        "folders", site.lab_image, ["mkdir", "-p", *(f"/course/{p}" for p in paths)], [],
+        [], "64Mi", [{"name": "course", "mountPath": "/course"}], {}, memory_request="64Mi")
+    for probe in ("readinessProbe", "livenessProbe", "ports"):
+        del folders_first[probe]
+    made = deployment(FORMGRADER_NAME, container, [
         {"name": "course", "persistentVolumeClaim": {"claimName": CLAIM}}])
+    made["spec"]["template"]["spec"]["initContainers"] = [folders_first]
+    return made
 
 
 def service(name: str, ports: list[tuple[str, int]], kind: str = "ClusterIP",

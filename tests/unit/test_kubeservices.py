@@ -6,7 +6,9 @@ values' own environment) so that the hub and our pods agree on names, ports and 
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import json
 import os
 import subprocess
 import sys
@@ -18,6 +20,7 @@ from traitlets.config import Config
 from decoder.hub.formgrader import container_spec
 from decoder.hub.hardening import Hardening, memory_bytes, pod_problems
 from decoder.hub.hubconfig import configure_hub, hub_roles
+from decoder.hub.kube import api_dict
 from decoder.ops.kubecluster import learner_network_policy, policy_allows
 from decoder.ops.kubecommand import services_yaml
 from decoder.ops.kubeservices import (
@@ -76,6 +79,49 @@ def test_our_pods_keep_the_learners_hardening(name):
     problems = pod_problems(pod, Hardening(mem_limit=limit))
     assert [p.split(":")[0] for p in problems] == ["network"]
     assert not any("hostPath" in v for v in pod["spec"]["volumes"])
+
+
+MODELS = {"Deployment": "V1Deployment", "Service": "V1Service", "NetworkPolicy": "V1NetworkPolicy",
+          "PersistentVolumeClaim": "V1PersistentVolumeClaim"}
+
+
+def read_by_the_api(manifest: dict) -> dict:
+    """``manifest`` read into the Kubernetes API's own models (the client KubeSpawner uses)
+    and written back: a field the API does not know, or of the wrong type, is lost."""
+    from kubernetes_asyncio.client import ApiClient
+
+    class Answer:
+        data = json.dumps(manifest)
+
+    async def read():
+        async with ApiClient() as api:
+            return api_dict(api.deserialize(Answer(), MODELS[manifest["kind"]]))
+    return asyncio.run(read())
+
+
+@pytest.mark.parametrize("manifest", [*manifests(SITE), learner_network_policy("decoder", 8082)],
+                         ids=lambda m: f"{m['kind']}-{m['metadata']['name']}")
+def test_every_manifest_is_one_the_kubernetes_api_reads_whole(manifest):
+    assert read_by_the_api(manifest) == manifest
+
+
+def test_a_misspelt_field_is_caught():
+    deployment = copy.deepcopy(of_kind("Deployment", COURSE_NAME))
+    context = deployment["spec"]["template"]["spec"]["containers"][0]["securityContext"]
+    context["readOnlyRootFileSystem"] = context.pop("readOnlyRootFilesystem")
+    assert read_by_the_api(deployment) != deployment
+
+
+def test_every_container_asks_no_more_than_its_limit():
+    """The API refuses a request above its limit: the Deployment would never have a pod."""
+    from decoder.hub.hardening import _quantity
+    for manifest in manifests(SITE):
+        if manifest["kind"] != "Deployment":
+            continue
+        spec = manifest["spec"]["template"]["spec"]
+        for each in spec["containers"] + spec.get("initContainers", []):
+            asked, limit = each["resources"]["requests"], each["resources"]["limits"]
+            assert all(_quantity(asked[k]) <= _quantity(limit[k]) for k in asked), each["name"]
 
 
 @pytest.mark.parametrize("undo", [
@@ -149,18 +195,36 @@ def test_the_formgrader_sees_the_course_as_on_docker():
     mounts = {m["mountPath"]: m["readOnly"] for m in container(FORMGRADER_NAME)["volumeMounts"]
               if m["name"] == "course"}
     assert mounts == docker and any(docker.values())
+    # each sub-path is made first, by the course service's user, in the claim's folder the
+    # course service uses (its data_dir: the claim)
+    spec = of_kind("Deployment", FORMGRADER_NAME)["spec"]["template"]["spec"]
+    made = spec["initContainers"][0]["command"]
+    subpaths = [m["subPath"] for m in container(FORMGRADER_NAME)["volumeMounts"]
+                if m["name"] == "course"]
+    assert made[:2] == ["mkdir", "-p"] and made[2:] == [f"/course/{p}" for p in subpaths]
+    storage = env_of(COURSE_NAME)["DECODER_DATA_DIR"]
+    assert all(f"{storage}/{p}".startswith(f"{storage}/course-service/nbgrader")
+               for p in subpaths)
+    assert spec["initContainers"][0]["securityContext"]["runAsUser"] == \
+        container(COURSE_NAME)["securityContext"]["runAsUser"]
 
 
 def hub_environment() -> dict[str, str]:
     return {name: resolved(value) for name, value in VALUES["hub"]["extraEnv"].items()}
 
 
+CULLER = "jupyterhub-idle-culler"
+
+
 def chart_config() -> Config:
-    """What the chart's own jupyterhub_config.py set before extraConfig runs: its culler."""
+    """What the chart's own jupyterhub_config.py sets before it runs hub.extraConfig (its
+    files/hub/jupyterhub_config.py at the vendored commit, cull.enabled): two lists, its
+    culler in each."""
     c = Config()
-    c.JupyterHub.services = [{"name": "cull-idle", "command": ["python3", "-m", "cull"]}]
-    c.JupyterHub.load_roles = [{"name": "cull-idle", "scopes": ["servers"],
-                                "services": ["cull-idle"]}]
+    c.JupyterHub.services = [{"name": CULLER, "command": [
+        "python3", "-m", "jupyterhub_idle_culler", "--url=http://localhost:8081/hub/api"]}]
+    c.JupyterHub.load_roles = [{"name": CULLER, "services": [CULLER], "scopes": [
+        "list:users", "read:users:activity", "read:servers", "delete:servers"]}]
     return c
 
 
@@ -180,9 +244,8 @@ def configured_hub(monkeypatch) -> Config:
 
 def test_the_hub_and_our_pods_share_their_settings():
     hub = {k: v for k, v in VALUES["hub"]["extraEnv"].items() if isinstance(v, str)}
-    for name in (COURSE_NAME,):
-        env = env_of(name)
-        assert {k: env[k] for k in site_environment(SITE)} == site_environment(SITE)
+    env = env_of(COURSE_NAME)
+    assert {k: env[k] for k in site_environment(SITE)} == site_environment(SITE)
     assert {k: hub[k] for k in site_environment(SITE)} == site_environment(SITE)
 
 
@@ -201,7 +264,7 @@ def test_the_values_hub_routes_to_our_services_with_their_tokens(monkeypatch):
         assert env["JUPYTERHUB_CLIENT_ID"] == f"service-{name}"
         assert env["JUPYTERHUB_SERVICE_PREFIX"] == f"/services/{name}/"
         assert env["JUPYTERHUB_API_URL"].startswith("http://hub:8081/")
-    assert "cull-idle" in services  # the chart's culler is kept
+    assert CULLER in services  # the chart's culler is kept
     assert "idle-culler" not in services and "decoder-cli" not in services
     assert "command" in services["class-sessions"]  # beside the hub, in its pod
 
@@ -210,7 +273,7 @@ def test_the_values_hub_has_the_roles_of_one_machine(monkeypatch):
     c = configured_hub(monkeypatch)
     names = {r["name"] for r in c.JupyterHub.load_roles}
     machine = {r["name"] for r in hub_roles(PlatformSettings(environ={}), "machine")}
-    assert names == (machine - {"idle-culler", "operator"}) | {"cull-idle"}
+    assert names == (machine - {"idle-culler", "operator"}) | {CULLER}
     services = {s["name"] for s in c.JupyterHub.services}
     for role in c.JupyterHub.load_roles:  # the hub refuses a role naming a missing service
         assert set(role.get("services", [])) <= services, role
