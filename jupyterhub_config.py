@@ -33,7 +33,7 @@ if settings.per_user_origins:  # every person's server and each service on its o
     # OAuth state cookie without Secure on http, which browsers then refuse); the http demo
     # needs none, browsers refuse a cookie for Domain=localhost (docs/decisions.md)
     c.JupyterHub.cookie_host_prefix_enabled = settings.public_url.startswith("https://")
-c.JupyterHub.hub_bind_url = f"http://{settings.gateway_ip}:{settings.hub_port}"
+c.JupyterHub.hub_bind_url = settings.hub_url
 c.JupyterHub.db_url = settings.db_url
 c.JupyterHub.cookie_secret_file = str(secrets_dir / "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = str(settings.path("run", "jupyterhub.pid"))

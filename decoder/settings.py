@@ -590,6 +590,12 @@ class PlatformSettings(Configurable):
         return gateway_of(self.learner_subnet)
 
     @property
+    def hub_url(self) -> str:
+        """Where the hub listens for the proxy, its services and learners' servers: the
+        learner network's gateway."""
+        return f"http://{self.gateway_ip}:{self.hub_port}"
+
+    @property
     def formgrader_ip(self) -> str:
         """The formgrader's fixed address: the learner subnet's last one (Docker hands out the
         lowest free addresses to learner containers)."""

@@ -54,7 +54,8 @@ class SecondHost:
     def __init__(self, plan: HostPlan = HostPlan()):
         self.plan = plan
         self.engine: subprocess.Popen | None = None
-        self.worker: subprocess.Popen | None = None
+        self.worker_process = WorkerProcess(plan.root / "worker", plan.socket,
+                                            netns=plan.netns)
 
     # ---- the network: a namespace and a veth pair ----
 
@@ -115,7 +116,7 @@ class SecondHost:
         process, then to every process in the namespace but the worker's."""
         for container in self.client().containers.list():
             _kill(container.attrs["State"]["Pid"])
-        spared = set(_tree(self.worker.pid)) if self.worker else set()
+        spared = set(self.worker_process.pids())
         for pid in self.namespace_pids():
             if pid not in spared:
                 _kill(pid)
@@ -131,9 +132,12 @@ class SecondHost:
 
     def start_worker(self, queue: str, token: str, processes: int = 1,
                      sandboxes_ahead: int = 1) -> None:
-        self.worker_process = WorkerProcess(self.plan.root / "worker", self.plan.socket,
-                                            netns=self.plan.netns)
-        self.worker = self.worker_process.start(queue, token, processes, sandboxes_ahead)
+        self.worker_process.start(queue, token, processes, sandboxes_ahead)
+
+    @property
+    def worker(self) -> subprocess.Popen | None:
+        """`decoder worker`'s process, once started."""
+        return self.worker_process.process
 
     def wait_worker(self, wait_seconds: float = 60) -> None:
         self.worker_process.wait(wait_seconds)
@@ -144,8 +148,7 @@ class SecondHost:
     # ---- the end: nothing of it left ----
 
     def remove(self) -> None:
-        if self.worker:
-            self.worker_process.stop()
+        self.worker_process.stop()
         if self.answers():
             for container in self.client().containers.list(all=True):
                 container.remove(force=True)

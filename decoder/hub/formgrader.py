@@ -86,8 +86,7 @@ def container_spec(settings: PlatformSettings, environ: dict[str, str]) -> dict:
                                        read_only=True)
     host_config.update({
         "network_mode": settings.learner_network,
-        "binds": {str(root / folder) if folder else str(root):
-                  {"bind": target, "mode": "ro" if read_only else "rw"}
+        "binds": {str(root / folder): {"bind": target, "mode": "ro" if read_only else "rw"}
                   for folder, target, read_only in course_mounts()},
     })
     return {

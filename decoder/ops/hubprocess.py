@@ -60,7 +60,7 @@ def start_proxy(settings: PlatformSettings, wait_seconds: float = 30.0) -> int:
         return existing
     if existing:  # dead, or routing as the settings no longer say: started again
         stop_pid(existing, 5)
-    hub = f"http://{settings.gateway_ip}:{settings.hub_port}"
+    hub = settings.hub_url
     command = [*settings.proxy_command, "--ip", settings.public_ip,
                "--port", str(settings.public_port), "--api-ip", "127.0.0.1",
                "--api-port", str(settings.proxy_api_port), "--default-target", hub,

@@ -97,12 +97,14 @@ def env_list(values: dict[str, str], secrets: dict[str, dict]) -> list[dict]:
 
 def hardened_container(name: str, image: str, command: list[str], env: list[dict],
                        ports: list[tuple[str, int]], memory: str, mounts: list[dict],
-                       probe: dict, memory_request: str = "256Mi") -> dict:
+                       probe: dict | None, memory_request: str = "256Mi") -> dict:
     """A container that cannot gain a privilege: non-root, no capability, read-only image,
-    memory-backed /tmp, limits (the hardening's numbers where they apply)."""
-    return {
+    memory-backed /tmp, limits (the hardening's numbers where they apply). Without ``probe``
+    nor ``ports``: a container that runs to its end (an init container)."""
+    made = {
         "name": name, "image": image, "command": command, "env": env,
-        "ports": [{"name": port_name, "containerPort": port} for port_name, port in ports],
+        **({"ports": [{"name": port_name, "containerPort": port} for port_name, port in ports]}
+           if ports else {}),
         "securityContext": {"runAsNonRoot": True, "runAsUser": UID, "runAsGroup": UID,
                             "allowPrivilegeEscalation": False,
                             "readOnlyRootFilesystem": True,
@@ -111,9 +113,12 @@ def hardened_container(name: str, image: str, command: list[str], env: list[dict
         "resources": {"requests": {"cpu": "100m", "memory": memory_request},
                       "limits": {"cpu": "1", "memory": memory}},
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}, *mounts],
-        "readinessProbe": {**copy.deepcopy(probe), "periodSeconds": 5},
-        "livenessProbe": {**copy.deepcopy(probe), "periodSeconds": 20, "failureThreshold": 6},
     }
+    if probe:
+        made["readinessProbe"] = {**copy.deepcopy(probe), "periodSeconds": 5}
+        made["livenessProbe"] = {**copy.deepcopy(probe), "periodSeconds": 20,
+                                 "failureThreshold": 6}
+    return made
 
 
 def deployment(name: str, container: dict, extra_volumes: list[dict]) -> dict:
@@ -172,21 +177,18 @@ def formgrader(site: Site) -> dict:
                     **FORMGRADER_ENVIRONMENT},
                    {"JUPYTERHUB_API_TOKEN": secret(TOKENS_SECRET, FORMGRADER)})
     nbgrader = folders(settings)["root"].relative_to(DATA_DIR)  # under the claim
-    paths = [str(nbgrader / folder) if folder else str(nbgrader)
-             for folder, _, _ in course_mounts()]
-    mounts = [{"name": "course", "mountPath": target, "readOnly": read_only, "subPath": path}
-              for path, (_, target, read_only) in zip(paths, course_mounts(), strict=True)]
+    mounts = [{"name": "course", "mountPath": target, "readOnly": read_only,
+               "subPath": str(nbgrader / folder)} for folder, target, read_only in course_mounts()]
     container = hardened_container(
         "formgrader", site.lab_image, FORMGRADER_COMMAND, env,
         [("formgrader", FORMGRADER_PORT)], settings.formgrader_mem_limit + "i", mounts,
         {"tcpSocket": {"port": "formgrader"}})
     # the folders made first, as the course service's user: a sub-path the kubelet makes
     # itself belongs to root, and the course service could not write there
+    making = ["mkdir", "-p", *(f"/course/{mount['subPath']}" for mount in mounts)]
     folders_first = hardened_container(
-        "folders", site.lab_image, ["mkdir", "-p", *(f"/course/{p}" for p in paths)], [],
-        [], "64Mi", [{"name": "course", "mountPath": "/course"}], {}, memory_request="64Mi")
-    for probe in ("readinessProbe", "livenessProbe", "ports"):
-        del folders_first[probe]
+        "folders", site.lab_image, making, [], [], "64Mi",
+        [{"name": "course", "mountPath": "/course"}], None, memory_request="64Mi")
     made = deployment(FORMGRADER_NAME, container, [
         {"name": "course", "persistentVolumeClaim": {"claimName": CLAIM}}])
     made["spec"]["template"]["spec"]["initContainers"] = [folders_first]

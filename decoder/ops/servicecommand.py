@@ -17,11 +17,6 @@ from ..protocol import SERVICE
 from ..settings import PlatformSettings
 
 
-def hub_api_url(settings: PlatformSettings) -> str:
-    """The hub's API where this machine's hub serves it (the learner network's gateway)."""
-    return f"http://{settings.gateway_ip}:{settings.hub_port}/hub/api"
-
-
 def course_service_environment(settings: PlatformSettings, hub_api: str) -> dict[str, str]:
     listen = f"http://{settings.course_service_bind_ip}:{settings.course_service_port}"
     return {**settings.child_environment(), "PYTHONUNBUFFERED": "1",
@@ -37,7 +32,7 @@ def cmd_course_service(settings: PlatformSettings, args) -> int:
     problem = settings.placement_problem() or settings.grading_queue_problem()
     if problem:
         raise ValueError(problem)
-    env = course_service_environment(settings, args.hub_api or hub_api_url(settings))
+    env = course_service_environment(settings, args.hub_api or settings.hub_url + "/hub/api")
     sys.stdout.flush()
     os.execve(sys.executable, [sys.executable, "-m", "decoder.course_app"], env)
     return 1  # not reached

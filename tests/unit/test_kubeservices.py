@@ -28,6 +28,7 @@ from decoder.ops.kubeservices import (
     FORMGRADER_NAME,
     QUEUE_NAME,
     Site,
+    hub_token_environment,
     manifests,
     site_environment,
 )
@@ -247,6 +248,8 @@ def test_the_hub_and_our_pods_share_their_settings():
     env = env_of(COURSE_NAME)
     assert {k: env[k] for k in site_environment(SITE)} == site_environment(SITE)
     assert {k: hub[k] for k in site_environment(SITE)} == site_environment(SITE)
+    tokens = hub_token_environment()  # the Secret's keys the hub reads, as our pods do
+    assert {k: VALUES["hub"]["extraEnv"][k] for k in tokens} == tokens
 
 
 def test_the_values_hub_routes_to_our_services_with_their_tokens(monkeypatch):
